@@ -1,0 +1,53 @@
+"""The `callbot` command. Each feature module adds its own subcommands with `register()`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from callbot.config import Settings, SettingsError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from callbot import runner
+    from callbot.campaigns import cli as campaigns_cli
+    from callbot.civic import cli as civic_cli
+    from callbot.db import cli as db_cli
+
+    parser = argparse.ArgumentParser(
+        prog="callbot", description="A chat bot that helps communities call Congress."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (runner, db_cli, civic_cli, campaigns_cli):
+        module.register(commands)
+    return parser
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level_number,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"callbot: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    result = args.handler(args, settings)
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(result)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

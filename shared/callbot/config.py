@@ -1,0 +1,106 @@
+"""Settings read from the environment and an optional `.env` file.
+
+Nothing is read at import time: call `load_settings()` where the program starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "callbot"
+
+
+class Settings(BaseSettings):
+    """Everything callbot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: an SQLite file in the data directory"
+    )
+    callbot_data_dir: Path = Field(default_factory=_default_data_dir)
+    campaigns_dir: Path = Path("campaigns")
+    log_level: str = "INFO"
+    default_timezone: str = "America/New_York"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not an IANA time zone such as America/Chicago") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value.strip())
+        except ArgumentError as exc:
+            raise ValueError("is not a database URL such as postgresql://user@host/db") from exc
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("must be an sqlite:// or postgresql:// URL")
+        return value.strip()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.callbot_data_dir
+
+    @property
+    def congress_dir(self) -> Path:
+        """Where the downloaded legislators and ZIP files live."""
+        return self.callbot_data_dir / "congress"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.callbot_data_dir / 'callbot.sqlite3'}"
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning any bad value into one message naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{variable} {message}")
+        raise SettingsError("Bad configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,137 @@
+"""The seam between the core and the chat platforms.
+
+Services take an `Actor` and plain values and return `Reply` values. A `Reply` is smaller
+than any platform's message format and always degrades to plain text. Buttons and pickers
+carry their own state in their ids (`kind:arg:arg...`), so they keep working after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+COMPONENT_ID_MAX = 100  # Discord's custom_id limit, the tighter of the two platforms
+_SEPARATOR = ":"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking: one user of one community on one platform."""
+
+    platform: str
+    community_id: str
+    user_id: str
+    display_name: str = ""
+    community_name: str = ""
+
+
+class Tone(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Style(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SUCCESS = "success"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    name: str
+    value: str
+
+
+def component_id(kind: str, *args: str) -> str:
+    """Join a component kind and its arguments into a self-describing id."""
+    for part in (kind, *args):
+        if _SEPARATOR in part:
+            raise ValueError(f"component id part {part!r} contains {_SEPARATOR!r}")
+    value = _SEPARATOR.join((kind, *args))
+    if len(value) > COMPONENT_ID_MAX:
+        raise ValueError(f"component id {value!r} is longer than {COMPONENT_ID_MAX}")
+    return value
+
+
+def parse_component_id(value: str) -> tuple[str, list[str]]:
+    """Split an id made by `component_id` back into its kind and arguments."""
+    kind, *args = value.split(_SEPARATOR)
+    return kind, args
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button. `id` is the component id the platform hands back on a click."""
+
+    id: str
+    label: str
+    style: Style = Style.SECONDARY
+
+    @property
+    def kind(self) -> str:
+        return parse_component_id(self.id)[0]
+
+    @property
+    def args(self) -> list[str]:
+        return parse_component_id(self.id)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    label: str
+    value: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Picker:
+    """A list to choose one item from; the chosen value is appended to `id`'s arguments."""
+
+    id: str
+    placeholder: str
+    choices: tuple[Choice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    key: str
+    label: str
+    required: bool = True
+    placeholder: str = ""
+    default: str = ""
+    max_length: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A request for the member to fill in a few fields (a modal on the platforms).
+
+    The adapter submits the values to the service named by `id`'s kind.
+    """
+
+    id: str
+    title: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a service answers.
+
+    `text` is a one-line summary for notifications and as the fallback where rich
+    messages cannot be shown; `callbot.plaintext.render_plain` renders all of it.
+    """
+
+    text: str
+    title: str = ""
+    body: str = ""  # a Markdown subset: **bold**, _italic_, [links](url), "- " lists
+    facts: tuple[Fact, ...] = ()
+    actions: tuple[Action, ...] = ()
+    picker: Picker | None = None
+    form: Form | None = None
+    tone: Tone = Tone.INFO
+    private: bool = True
+    footer: str = ""

@@ -1,0 +1,45 @@
+"""Make text that came from people safe to show on any platform.
+
+Two layers protect every message: the core neutralises text here, and each adapter sends with
+mentions disabled and applies its platform's own escaping. Member text is never trusted;
+campaign text is written by organizers and is Markdown, so it only has mentions neutralised.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ZERO_WIDTH_SPACE = "\u200b"
+
+# @everyone / @here (Discord), <!channel> <!here> <!everyone> <!subteam^..> (Slack),
+# <@123> <@!123> <@&123> <#123> (user, role and channel mentions on both).
+_MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_ANGLE_MENTION = re.compile(r"<(?=[@#!])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|\[\]()<>#>])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str, max_length: int = 100) -> str:
+    """One line of printable text: control and format characters removed, spaces folded."""
+    normalized = unicodedata.normalize("NFKC", text)
+    visible = "".join(
+        ch for ch in normalized if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+    )
+    return " ".join(_CONTROL.sub("", visible).split())[:max_length].strip()
+
+
+def neutralize_mentions(text: str) -> str:
+    """Break every mass, user, role and channel mention so that it cannot ping anyone."""
+    text = _MASS_MENTION.sub(lambda m: "@" + ZERO_WIDTH_SPACE + m.group(1), text)
+    return _ANGLE_MENTION.sub("<" + ZERO_WIDTH_SPACE, text)
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape the characters that Markdown, Discord and Slack treat as markup."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def member_text(text: str, max_length: int = 100) -> str:
+    """Member-supplied text made safe to place inside a Markdown body."""
+    return escape_markdown(neutralize_mentions(clean_text(text, max_length)))
