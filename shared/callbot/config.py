@@ -29,7 +29,11 @@ class Settings(BaseSettings):
     """Everything callbot reads from its environment."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # compose passes unset variables as empty strings
+        extra="ignore",
+        case_sensitive=False,
     )
 
     database_url: str | None = Field(
