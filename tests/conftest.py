@@ -7,13 +7,16 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callbot.db.engine import create_engine, is_sqlite
+from callbot.config import Settings, load_settings
+from callbot.core import Core
+from callbot.db.engine import create_engine, create_sessionmaker, is_sqlite
 from callbot.db.migrate import upgrade
 from callbot.db.models import Base
 
@@ -61,3 +64,64 @@ async def engine(migrated_database: str, tmp_path: Path) -> AsyncIterator[AsyncE
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield engine
     await engine.dispose()
+
+
+class Clock:
+    """A clock the test moves by hand; services read time only through `core.clock`."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))  # a Wednesday, 10:00 in New York
+
+
+@pytest.fixture
+def congress_dir(tmp_path: Path) -> Path:
+    """The small congress fixture, imported the way `callbot data update --from` does it."""
+    from callbot.civic.update import import_from_dir
+
+    target = tmp_path / "data" / "congress"
+    import_from_dir(FIXTURES / "congress", target)
+    return target
+
+
+def make_settings(tmp_path: Path, database_url: str, campaigns_dir: Path) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        callbot_data_dir=tmp_path / "data",
+        campaigns_dir=campaigns_dir,
+        _env_file=None,
+    )
+
+
+async def build_core(
+    engine: AsyncEngine, settings: Settings, clock: Clock, *, with_directory: bool = True
+) -> Core:
+    """A Core on the test's database, like `start_core` but sharing the test engine."""
+    from callbot.campaigns import load_campaigns, sync_campaigns
+    from callbot.core import load_directory
+
+    sessions = create_sessionmaker(engine)
+    directory, problem = load_directory(settings) if with_directory else (None, "no data")
+    loaded = load_campaigns(settings.campaigns_dir)
+    assert loaded.problems == [], loaded.problems
+    async with sessions.begin() as session:
+        catalog = await sync_campaigns(session, loaded.campaigns)
+    return Core(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        directory=directory,
+        campaigns=catalog,
+        clock=clock,
+        directory_problem=problem,
+    )

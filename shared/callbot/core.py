@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callbot.campaigns import CampaignCatalog, load_campaigns, sync_campaigns
-from callbot.civic import CongressDirectory, DataMissing
+from callbot.civic import CongressDirectory, DataInvalid, DataMissing
 from callbot.config import Settings
 from callbot.db.engine import create_engine, create_sessionmaker
 from callbot.db.migrate import upgrade
@@ -45,8 +45,9 @@ def load_directory(settings: Settings) -> tuple[CongressDirectory | None, str]:
     """The congress data, or None and a sentence saying how to load it."""
     try:
         return CongressDirectory.load(settings.congress_dir), ""
-    except DataMissing as exc:
-        log.warning("%s", exc)
+    except (DataMissing, DataInvalid) as exc:
+        # The bot still serves campaigns with custom targets; members are told why the rest is off.
+        log.warning("congress data unavailable: %s", exc)
         return None, str(exc)
 
 

@@ -16,13 +16,19 @@ _SEPARATOR = ":"
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is asking: one user of one community on one platform."""
+    """Who is asking: one user of one community on one platform.
+
+    `roles` and `is_admin` are what the platform says about the user right now; the core
+    decides from them (and the community's settings) whether the user is an organizer.
+    """
 
     platform: str
     community_id: str
     user_id: str
     display_name: str = ""
     community_name: str = ""
+    roles: frozenset[str] = frozenset()
+    is_admin: bool = False
 
 
 class Tone(StrEnum):

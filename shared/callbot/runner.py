@@ -1,0 +1,59 @@
+"""`callbot run` (every configured adapter, or the playground) and `callbot try`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+from callbot.adapters import Adapter, load_adapters
+from callbot.config import Settings
+from callbot.core import start_core
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="run the bot on every platform whose credentials are set")
+    run.set_defaults(handler=run_bot)
+    playground = commands.add_parser("try", help="try callbot in this terminal as a member")
+    playground.set_defaults(handler=run_playground)
+
+
+def _playground(adapters: list[Adapter]) -> Adapter:
+    for adapter in adapters:
+        if adapter.playground:
+            return adapter
+    raise SystemExit(
+        "callbot: the terminal playground is not installed (package callbot_terminal)."
+    )
+
+
+async def _serve(settings: Settings, adapters: list[Adapter]) -> int:
+    core = await start_core(settings)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for adapter in adapters:
+                group.create_task(adapter.run(core), name=f"adapter:{adapter.name}")
+    finally:
+        await core.close()
+    return 0
+
+
+async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
+    adapters = load_adapters()
+    platforms = [a for a in adapters if not a.playground]
+    chosen = [a for a in platforms if a.configured(os.environ)]
+    if not chosen:
+        print(
+            "No chat platform is configured yet, so here is the local playground.", file=sys.stderr
+        )
+        for adapter in platforms:
+            print(f"  {adapter.name}: {adapter.setup_hint()}", file=sys.stderr)
+        print("  (put these in .env; see .env.example)\n", file=sys.stderr)
+        chosen = [_playground(adapters)]
+    return await _serve(settings, chosen)
+
+
+async def run_playground(args: argparse.Namespace, settings: Settings) -> int:
+    return await _serve(settings, [_playground(load_adapters())])

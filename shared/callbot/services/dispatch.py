@@ -1,0 +1,89 @@
+"""Route a click, a pick or a form submission to its service by the component id.
+
+Component ids carry their own state (`outcome:<campaign>:<session>:<target>:<result>`), so
+any adapter can hand over whatever id the platform returns, even after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from callbot.core import Core
+from callbot.errors import problem
+from callbot.replies import Actor, Reply, parse_component_id
+from callbot.services import calling, leaderboard, pledges, profile, stats, tallies
+
+log = logging.getLogger(__name__)
+
+STALE = "That button is out of date. Type /call to start again."
+
+_PROFILE_TOGGLES = {
+    "hide": {"leaderboard_visible": False},
+    "show": {"leaderboard_visible": True},
+    "reminders-off": {"reminders": False},
+    "reminders-on": {"reminders": True},
+}
+
+
+async def handle_component(
+    core: Core,
+    actor: Actor,
+    component: str,
+    *,
+    interaction_id: str,
+    choice: str | None = None,
+    values: Mapping[str, str] | None = None,
+) -> Reply:
+    """Answer a button press, a picker choice (`choice`) or a form (`values`)."""
+    kind, args = parse_component_id(component)
+    if choice is not None:
+        args = [*args, choice]
+    fields = dict(values or {})
+    first = args[0] if args else None
+    match kind, args:
+        case "call", _:
+            return await calling.start_call(core, actor, first or None)
+        case "outcome", [campaign, session_key, target_key, result]:
+            return await calling.record_outcome(
+                core, actor, campaign, session_key, target_key, result, interaction_id
+            )
+        case "district", [campaign, label]:
+            return await calling.submit_district(core, actor, campaign, label)
+        case "profile", ["call", campaign]:
+            return await calling.submit_call_profile(
+                core,
+                actor,
+                campaign,
+                name=fields.get("name", ""),
+                zip_code=fields.get("zip", ""),
+                city=fields.get("city", ""),
+            )
+        case "profile", ["save"]:
+            return await profile.set_profile(
+                core,
+                actor,
+                name=fields.get("name"),
+                zip_code=fields.get("zip"),
+                city=fields.get("city"),
+            )
+        case "profile", ["edit"]:
+            return await profile.profile_form_reply(core, actor)
+        case "profile", [toggle] if toggle in _PROFILE_TOGGLES:
+            return await profile.set_profile(core, actor, **_PROFILE_TOGGLES[toggle])  # type: ignore[arg-type]
+        case "pledge", _:
+            return await pledges.pledge(core, actor, first)
+        case "unpledge", _:
+            return await pledges.unpledge(core, actor, first)
+        case "tally", _:
+            return await tallies.tally(core, actor, first)
+        case "leaderboard", [campaign, period]:
+            return await leaderboard.leaderboard(core, actor, campaign, period)
+        case "mystats", []:
+            return await stats.my_stats(core, actor)
+        case "forget", ["confirm"]:
+            return await profile.erase_member(core, actor)
+        case "forget", ["cancel"]:
+            return Reply(text="Nothing was erased.")
+    log.info("stale or unknown component %r from %s", component, actor.platform)
+    return problem(STALE)

@@ -1,0 +1,179 @@
+"""Tallies: how a campaign is going in a community. The database does the counting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callbot.campaigns import CatalogEntry
+from callbot.core import Core
+from callbot.db.models import COMPLETED_OUTCOMES, CallOutcome, Outcome, Pledge
+from callbot.errors import UserError, problem
+from callbot.replies import Action, Actor, Fact, Reply, Style, component_id
+from callbot.services.calling import campaign_picker
+from callbot.services.common import ensure_community, pick_campaign
+
+PROGRESS_BAR_WIDTH = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    pledges: int = 0
+    unfulfilled_pledges: int = 0
+    callers: int = 0  # members with at least one call that was not skipped
+    calls: dict[str, int] = field(default_factory=dict)  # by outcome
+
+    @property
+    def completed(self) -> int:
+        return sum(self.calls.get(result, 0) for result in COMPLETED_OUTCOMES)
+
+    @property
+    def attempted(self) -> int:
+        return sum(count for result, count in self.calls.items() if result != Outcome.SKIP)
+
+
+def progress_bar(done: int, goal: int) -> str:
+    filled = min(PROGRESS_BAR_WIDTH, PROGRESS_BAR_WIDTH * done // goal) if goal else 0
+    return "█" * filled + "░" * (PROGRESS_BAR_WIDTH - filled)
+
+
+def _fulfilled() -> object:
+    return exists().where(
+        CallOutcome.member_id == Pledge.member_id,
+        CallOutcome.campaign_id == Pledge.campaign_id,
+        CallOutcome.result.in_(COMPLETED_OUTCOMES),
+    )
+
+
+async def campaign_tally(session: AsyncSession, community_id: int, campaign_id: int) -> Tally:
+    """Pledges, callers and calls by outcome for one campaign in one community."""
+    in_scope = and_(
+        CallOutcome.community_id == community_id, CallOutcome.campaign_id == campaign_id
+    )
+    rows = (
+        await session.execute(
+            select(CallOutcome.result, func.count()).where(in_scope).group_by(CallOutcome.result)
+        )
+    ).all()
+    callers = await session.scalar(
+        select(func.count(distinct(CallOutcome.member_id))).where(
+            in_scope, CallOutcome.result != Outcome.SKIP.value
+        )
+    )
+    pledge_row = (
+        await session.execute(
+            select(
+                func.count(Pledge.id),
+                func.coalesce(func.sum(case((_fulfilled(), 0), else_=1)), 0),  # type: ignore[arg-type]
+            ).where(Pledge.community_id == community_id, Pledge.campaign_id == campaign_id)
+        )
+    ).one()
+    return Tally(
+        pledges=int(pledge_row[0]),
+        unfulfilled_pledges=int(pledge_row[1]),
+        callers=int(callers or 0),
+        calls={str(result): int(count) for result, count in rows},
+    )
+
+
+async def tally_all_communities(session: AsyncSession, campaign_id: int) -> dict[int, Tally]:
+    """Every community's tally for one campaign, in three grouped queries."""
+    calls: dict[int, dict[str, int]] = {}
+    for community_id, result, count in await session.execute(
+        select(CallOutcome.community_id, CallOutcome.result, func.count())
+        .where(CallOutcome.campaign_id == campaign_id)
+        .group_by(CallOutcome.community_id, CallOutcome.result)
+    ):
+        calls.setdefault(community_id, {})[result] = int(count)
+    callers = dict(
+        (
+            await session.execute(
+                select(CallOutcome.community_id, func.count(distinct(CallOutcome.member_id)))
+                .where(
+                    CallOutcome.campaign_id == campaign_id, CallOutcome.result != Outcome.SKIP.value
+                )
+                .group_by(CallOutcome.community_id)
+            )
+        ).all()
+    )
+    pledges = {
+        community_id: (int(total), int(open_))
+        for community_id, total, open_ in await session.execute(
+            select(
+                Pledge.community_id,
+                func.count(Pledge.id),
+                func.coalesce(func.sum(case((_fulfilled(), 0), else_=1)), 0),  # type: ignore[arg-type]
+            )
+            .where(Pledge.campaign_id == campaign_id)
+            .group_by(Pledge.community_id)
+        )
+    }
+    return {
+        community_id: Tally(
+            pledges=pledges.get(community_id, (0, 0))[0],
+            unfulfilled_pledges=pledges.get(community_id, (0, 0))[1],
+            callers=int(callers.get(community_id, 0)),
+            calls=calls.get(community_id, {}),
+        )
+        for community_id in set(calls) | set(pledges)
+    }
+
+
+def tally_reply(
+    entry: CatalogEntry, tally: Tally, community_name: str = "", *, private: bool
+) -> Reply:
+    """The tally as a message, ready to post in a channel or show privately."""
+    spec = entry.spec
+    facts = [
+        Fact("Pledged to call", str(tally.pledges)),
+        Fact("Members who called", str(tally.callers)),
+        Fact(
+            "Completed calls",
+            f"{tally.completed} (talked to staff {tally.calls.get('contact', 0)}, "
+            f"voicemail {tally.calls.get('voicemail', 0)})",
+        ),
+        Fact("Couldn't get through", str(tally.calls.get(Outcome.UNAVAILABLE.value, 0))),
+        Fact("Pledges not yet fulfilled", str(tally.unfulfilled_pledges)),
+    ]
+    summary = (
+        f"{tally.completed} completed calls from {tally.callers} members; {tally.pledges} pledged."
+    )
+    if spec.goal:
+        percent = 100 * tally.completed // spec.goal
+        facts.append(
+            Fact(
+                "Goal",
+                f"{progress_bar(tally.completed, spec.goal)} {tally.completed} of {spec.goal} ({percent}%)",
+            )
+        )
+        summary += f" Goal: {percent}%."
+    where = f" in {community_name}" if community_name else ""
+    return Reply(
+        text=f"{spec.title}{where}: {summary}",
+        title=f"Tally: {spec.title}",
+        body=spec.summary,
+        facts=tuple(facts),
+        actions=(
+            Action(component_id("call", spec.slug), "Call now", Style.PRIMARY),
+            Action(component_id("pledge", spec.slug), "I'll call"),
+        ),
+        private=private,
+    )
+
+
+async def tally(
+    core: Core, actor: Actor, campaign: str | None = None, *, private: bool = True
+) -> Reply:
+    """How a campaign is going in the actor's community."""
+    async with core.sessions.begin() as session:
+        community = await ensure_community(session, core, actor)
+        try:
+            entry = pick_campaign(core, community, campaign)
+        except UserError as exc:
+            return problem(str(exc))
+        if entry is None:
+            return campaign_picker(core, component_id("tally"), "Which campaign's tally?")
+        counts = await campaign_tally(session, community.id, entry.id)
+        return tally_reply(entry, counts, community.name, private=private)
