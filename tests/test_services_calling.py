@@ -221,3 +221,20 @@ async def test_record_outcome_counts_each_community_apart(core: Core) -> None:
         key = parse_component_id(outcome_ids(reply)["contact"])[1]
         done = await record_outcome(core, actor, *key[:3], "contact", interaction_id="shared-id")
         assert "community's completed calls: 1" in render_plain(done)
+
+
+async def test_first_call_shows_the_summary_and_why_it_matters(
+    engine: AsyncEngine, tmp_path: Path, clock: Clock, congress_dir: Path
+) -> None:
+    from conftest import REPO
+
+    settings = make_settings(tmp_path, str(engine.url), REPO / "campaigns")
+    core = await build_core(engine, settings, clock)
+    reply = await start_call(core, ALICE, "defund-hate-budget")
+    reply = await fill_form(core, ALICE, reply, name="Alice", zip=SINGLE_ZIP)
+    spec = core.campaigns.get("defund-hate-budget")
+    assert spec is not None and reply.body.startswith(spec.spec.summary)
+    about = next(a for a in reply.actions if a.kind == "about")
+    info = await handle_component(core, ALICE, about.id, interaction_id="about")
+    assert "Homeland Security appropriations bill" in info.body
+    assert "(https://appropriations.house.gov/)" in info.body

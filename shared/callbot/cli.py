@@ -32,6 +32,8 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic reports every migration step at INFO; only its problems are worth a line.
+    logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

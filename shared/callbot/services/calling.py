@@ -25,7 +25,7 @@ from callbot.replies import (
     Tone,
     component_id,
 )
-from callbot.safety import member_text
+from callbot.safety import member_text, neutralize_mentions
 from callbot.services.common import ensure_community, ensure_member, pick_campaign
 from callbot.services.profile import choose_district, profile_form, update_profile
 from callbot.services.targets import TargetPlan, plan_targets, wants_congress
@@ -60,6 +60,22 @@ def campaign_picker(
         for entry in core.campaigns.open_campaigns(core.clock())[:25]
     )
     return Reply(text=question, picker=Picker(picker_id, "Choose a campaign", choices))
+
+
+def about_campaign(core: Core, campaign: str) -> Reply:
+    """The campaign's background and links, for members who want to know more before calling."""
+    entry = core.campaigns.get(campaign)
+    if entry is None:
+        return problem("That campaign no longer exists.")
+    spec = entry.spec
+    links = "\n".join(f"- [{link.label}]({link.url})" for link in spec.links)
+    body = "\n\n".join(part for part in (spec.summary, spec.why or "", links) if part)
+    return Reply(
+        text=f"{spec.title}: {spec.summary}",
+        title=spec.title,
+        body=neutralize_mentions(body),
+        actions=(Action(component_id("call", spec.slug), "Call now", Style.PRIMARY),),
+    )
 
 
 def _needs_profile(entry: CatalogEntry, member: Member) -> bool:
@@ -141,11 +157,15 @@ def target_reply(
         )
         for outcome, label, style in OUTCOME_BUTTONS
     )
+    spec = entry.spec
+    if index == 0 and (spec.why or spec.links):
+        actions += (Action(component_id("about", spec.slug), "Why it matters"),)
     heading = f"Call {index + 1} of {len(plan.targets)}: {target.heading}"
+    intro = preface or (neutralize_mentions(spec.summary) if index == 0 else "")
     return Reply(
-        text=f"{preface}{heading}: {target.phone}".strip(),
+        text=f"{preface} {heading}: {target.phone}".strip(),
         title=heading,
-        body=(f"{preface}\n\n" if preface else "") + script,
+        body=(f"{intro}\n\n" if intro else "") + script,
         facts=tuple(facts),
         actions=actions,
         footer=" ".join(notes),

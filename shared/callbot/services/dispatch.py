@@ -44,6 +44,8 @@ async def handle_component(
     match kind, args:
         case "call", _:
             return await calling.start_call(core, actor, first or None)
+        case "about", [campaign]:
+            return calling.about_campaign(core, campaign)
         case "outcome", [campaign, session_key, target_key, result]:
             return await calling.record_outcome(
                 core, actor, campaign, session_key, target_key, result, interaction_id
