@@ -44,11 +44,18 @@ class Core:
 def load_directory(settings: Settings) -> tuple[CongressDirectory | None, str]:
     """The congress data, or None and a sentence saying how to load it."""
     try:
-        return CongressDirectory.load(settings.congress_dir), ""
+        directory = CongressDirectory.load(settings.congress_dir)
     except (DataMissing, DataInvalid) as exc:
         # The bot still serves campaigns with custom targets; members are told why the rest is off.
         log.warning("congress data unavailable: %s", exc)
         return None, str(exc)
+    if directory.is_stale(_utcnow()):
+        # Members of Congress change (deaths, resignations, special elections): refresh often.
+        log.warning(
+            "congress data is %s days old; run `callbot data update` to refresh it",
+            directory.age_days(_utcnow()) or "an unknown number of",
+        )
+    return directory, ""
 
 
 async def start_core(settings: Settings, *, migrate: bool = True) -> Core:
