@@ -1,0 +1,98 @@
+"""Organizer setup of a community: organizer role or users, time zone, featured campaign and
+alert channel. Only organizers may change it; the core decides who is one."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from callbot.core import Core
+from callbot.db.models import Community
+from callbot.errors import UserError, problem
+from callbot.replies import Actor, Fact, Reply, Tone
+from callbot.safety import member_text
+from callbot.services.common import ensure_community, is_organizer
+
+NOT_ORGANIZER = (
+    "Only organizers can change callbot's setup here. Ask a server admin or someone with the "
+    "organizer role."
+)
+
+
+def _setup_reply(core: Core, community: Community, saved: bool) -> Reply:
+    featured = core.campaigns.get(community.featured_campaign or "")
+    facts = (
+        Fact("Time zone", community.timezone),
+        Fact("Organizer role", community.organizer_role_id or "not set (admins only)"),
+        Fact("Organizers", ", ".join(community.organizer_user_ids or []) or "none added"),
+        Fact("Featured campaign", featured.spec.title if featured else "none (members choose)"),
+        Fact("Alert channel", community.alert_channel_id or "not set"),
+    )
+    return Reply(
+        text="Setup saved." if saved else "callbot setup for this community.",
+        title="callbot setup",
+        facts=facts,
+        tone=Tone.SUCCESS if saved else Tone.INFO,
+    )
+
+
+async def show_setup(core: Core, actor: Actor) -> Reply:
+    """The community's settings, for organizers."""
+    async with core.sessions.begin() as session:
+        community = await ensure_community(session, core, actor)
+        if not is_organizer(community, actor):
+            return problem(NOT_ORGANIZER)
+        return _setup_reply(core, community, saved=False)
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"“{member_text(name, 40)}” is not a time zone. Use a name like America/Chicago."
+        ) from None
+    return name.strip()
+
+
+async def configure_community(
+    core: Core,
+    actor: Actor,
+    *,
+    timezone: str | None = None,
+    organizer_role_id: str | None = None,
+    featured_campaign: str | None = None,
+    alert_channel_id: str | None = None,
+    add_organizer: str | None = None,
+    remove_organizer: str | None = None,
+) -> Reply:
+    """Change the community's setup. Everything is checked first; a bad value changes nothing.
+
+    An empty string clears the organizer role, featured campaign or alert channel.
+    """
+    async with core.sessions.begin() as session:
+        community = await ensure_community(session, core, actor)
+        if not is_organizer(community, actor):
+            return problem(NOT_ORGANIZER)
+        try:
+            zone = _check_timezone(timezone) if timezone else None
+            if featured_campaign and core.campaigns.get(featured_campaign) is None:
+                raise UserError(
+                    f"There is no campaign called “{member_text(featured_campaign, 40)}”."
+                )
+        except UserError as exc:
+            return problem(str(exc))
+        if zone:
+            community.timezone = zone
+        if organizer_role_id is not None:
+            community.organizer_role_id = organizer_role_id or None
+        if featured_campaign is not None:
+            community.featured_campaign = featured_campaign or None
+        if alert_channel_id is not None:
+            community.alert_channel_id = alert_channel_id or None
+        organizers = list(community.organizer_user_ids or [])
+        if add_organizer and add_organizer not in organizers:
+            organizers.append(add_organizer)
+        if remove_organizer in organizers:
+            organizers.remove(remove_organizer)
+        community.organizer_user_ids = organizers  # a new list, so the JSON change is saved
+        return _setup_reply(core, community, saved=True)
