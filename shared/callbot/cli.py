@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from callbot.config import Settings, SettingsError, load_settings
 
@@ -23,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (runner, db_cli, civic_cli, campaigns_cli):
         module.register(commands)
+    # Adapters add their own commands (`callbot discord sync`) without the core importing them.
+    for entry_point in sorted(entry_points(group="callbot.cli"), key=lambda ep: ep.name):
+        entry_point.load()(commands)
     return parser
 
 
