@@ -1,0 +1,306 @@
+"""Answer one interaction: run the core service in time, then send what it replied.
+
+Every command, click, pick and form goes through `Responder`, which keeps Discord's rules:
+the first response comes within 3 seconds (a slow service is deferred and answered with a
+follow-up), there is exactly one of it, a modal is only ever a first response, mentions are
+always off, and no exception escapes into discord.py: a failure becomes an apology with a
+reference id that is also in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from callbot import services
+from callbot.core import Core
+from callbot.errors import apology, problem
+from callbot.replies import Action, Actor, Reply, Style, Tone, component_id, parse_component_id
+from callbot.services.dispatch import STALE
+from callbot_discord.actors import PLATFORM, actor_from_interaction
+from callbot_discord.components import is_core_component
+from callbot_discord.render import render, render_modal
+
+log = logging.getLogger(__name__)
+
+#: How long a service may take before we defer; Discord's own deadline is 3 seconds.
+RESPONSE_BUDGET = 2.0
+#: Clicks whose answer is an aside: it comes as a new message so the card it came from stays.
+ASIDE_KINDS = frozenset({"about"})
+#: Tones of an answer that carries a card on (a problem keeps the card and comes on its own).
+CONTINUING_TONES = frozenset({Tone.INFO, Tone.SUCCESS})
+UNKNOWN_INTERACTION = 10062
+OPEN_FORM_LABEL = "Fill in the form"
+
+NOT_IN_A_SERVER = problem("callbot works inside a server: use its commands there.")
+OUTDATED_COMMAND = problem(
+    "That command has changed since Discord last heard about it. Try again in a minute, "
+    "or type /help."
+)
+
+Service = Callable[[Actor], Awaitable[Reply]]
+
+
+def submitted_values(components: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Field id -> text from a modal submission (action rows or labels around text inputs)."""
+    values: dict[str, str] = {}
+    for component in components:
+        kind = component.get("type")
+        if kind == discord.ComponentType.action_row.value:
+            values.update(submitted_values(component.get("components") or ()))
+        elif kind == discord.ComponentType.label.value and component.get("component"):
+            values.update(submitted_values((component["component"],)))
+        elif kind == discord.ComponentType.text_input.value and component.get("custom_id"):
+            values[str(component["custom_id"])] = str(component.get("value") or "")
+    return values
+
+
+def with_choice(custom_id: str, choice: str) -> str | None:
+    """The id a picker's choice stands for (the choice appended), or None if it can't be one."""
+    kind, args = parse_component_id(custom_id)
+    try:
+        chosen = component_id(kind, *args, choice)
+    except ValueError:
+        return None
+    return chosen if is_core_component(chosen) else None
+
+
+def form_as_button(reply: Reply, reopen: str | None) -> Reply:
+    """A reply whose form cannot be a modal here (modals must be the first response):
+    a button that asks again, which then gets the form as its first response."""
+    if reply.form is None:
+        return reply
+    actions = reply.actions
+    if reopen is not None:
+        actions = (Action(reopen, OPEN_FORM_LABEL, Style.PRIMARY), *actions)
+    return replace(reply, form=None, actions=actions)
+
+
+def _on_private_message(interaction: discord.Interaction[Any]) -> bool:
+    message = interaction.message
+    return message is not None and message.flags.ephemeral
+
+
+def interaction_data(interaction: discord.Interaction[Any]) -> Mapping[str, Any]:
+    """The raw `data` of an interaction (custom id, values, form components)."""
+    return interaction.data or {}
+
+
+class Responder:
+    """Runs services for the client's interactions. One per client; holds the core."""
+
+    def __init__(self, core: Core, *, budget: float = RESPONSE_BUDGET) -> None:
+        self.core = core
+        self.budget = budget
+
+    async def on_command(
+        self,
+        interaction: discord.Interaction[Any],
+        command: str,
+        service: Service,
+        *,
+        reopen: str | None = None,
+    ) -> None:
+        """A slash command; `reopen` is a component id that asks again for a late form."""
+        await self._answer(
+            interaction, service, context={"command": command}, reopen=reopen, in_place=False
+        )
+
+    async def on_component(
+        self, interaction: discord.Interaction[Any], custom_id: str, choice: str | None
+    ) -> None:
+        """A button press or a select choice on any message, however old."""
+
+        async def service(actor: Actor) -> Reply:
+            return await services.handle_component(
+                self.core, actor, custom_id, interaction_id=str(interaction.id), choice=choice
+            )
+
+        kind = parse_component_id(custom_id)[0]
+        await self._answer(
+            interaction,
+            service,
+            context={"component": custom_id, "choice": choice},
+            reopen=custom_id if choice is None else with_choice(custom_id, choice),
+            in_place=kind not in ASIDE_KINDS and _on_private_message(interaction),
+        )
+
+    async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
+        """A submitted form. Handled from the raw payload, so it works after a restart."""
+        data = interaction_data(interaction)
+        custom_id = str(data.get("custom_id", ""))
+        if not is_core_component(custom_id):
+            await self.on_stale(interaction)
+            return
+        values = submitted_values(data.get("components") or ())
+
+        async def service(actor: Actor) -> Reply:
+            return await services.handle_component(
+                self.core, actor, custom_id, interaction_id=str(interaction.id), values=values
+            )
+
+        await self._answer(
+            interaction,
+            service,
+            context={"form": custom_id, "fields": sorted(values)},
+            reopen=None,
+            in_place=_on_private_message(interaction),
+        )
+
+    async def on_stale(self, interaction: discord.Interaction[Any]) -> None:
+        """A click or form from something the core no longer routes."""
+
+        async def service(actor: Actor) -> Reply:
+            return problem(STALE)
+
+        await self._answer(
+            interaction,
+            service,
+            context={"stale": str(interaction_data(interaction).get("custom_id", ""))},
+            reopen=None,
+            in_place=False,
+        )
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """A command that failed before or outside its callback (the tree's `on_error`)."""
+        context = self._context(interaction, {"command": interaction_data(interaction).get("name")})
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            log.warning("outdated command %s", context)
+            reply = OUTDATED_COMMAND
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            reply = NOT_IN_A_SERVER
+        else:
+            reply = apology(log, error, platform=PLATFORM, **context)
+        await self._deliver(interaction, reply, in_place=False, reopen=None, context=context)
+
+    def _context(
+        self, interaction: discord.Interaction[Any], extra: Mapping[str, object]
+    ) -> dict[str, object]:
+        return {
+            "guild": interaction.guild_id,
+            "user": interaction.user.id if interaction.user else None,
+            "interaction": interaction.id,
+            **extra,
+        }
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction[Any],
+        service: Service,
+        *,
+        context: Mapping[str, object],
+        reopen: str | None,
+        in_place: bool,
+    ) -> None:
+        full_context = self._context(interaction, context)
+        actor = actor_from_interaction(interaction)
+        if actor is None:
+            reply = NOT_IN_A_SERVER
+        else:
+            try:
+                reply = await self._within_budget(interaction, service(actor), full_context)
+            except Exception as exc:
+                reply = apology(log, exc, platform=PLATFORM, **full_context)
+        await self._deliver(
+            interaction, reply, in_place=in_place, reopen=reopen, context=full_context
+        )
+
+    async def _within_budget(
+        self,
+        interaction: discord.Interaction[Any],
+        work: Awaitable[Reply],
+        context: Mapping[str, object],
+    ) -> Reply:
+        """The service's reply; past the budget, defer first and keep waiting for it."""
+        task = asyncio.ensure_future(work)
+        try:
+            # shield: the budget running out must not cancel the work, only hurry the answer.
+            return await asyncio.wait_for(asyncio.shield(task), self.budget)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        log.warning("service slower than %.1fs, deferring: %s", self.budget, context)
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as exc:
+            # The work still finishes (and is saved); only the answer can no longer arrive.
+            log.warning("could not defer (%s): %s", exc, context)
+        return await task
+
+    async def _deliver(
+        self,
+        interaction: discord.Interaction[Any],
+        reply: Reply,
+        *,
+        in_place: bool,
+        reopen: str | None,
+        context: Mapping[str, object],
+    ) -> None:
+        try:
+            await self._send(interaction, reply, in_place=in_place, reopen=reopen)
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_INTERACTION:
+                log.warning("interaction expired before the answer was sent: %s", context)
+                return
+            await self._send_apology(interaction, exc, context)
+        except Exception as exc:
+            await self._send_apology(interaction, exc, context)
+
+    async def _send_apology(
+        self,
+        interaction: discord.Interaction[Any],
+        exc: Exception,
+        context: Mapping[str, object],
+    ) -> None:
+        sorry = apology(log, exc, platform=PLATFORM, stage="send", **context)
+        try:
+            await self._send(interaction, sorry, in_place=False, reopen=None)
+        except Exception:
+            log.exception("could not send the apology either: %s", context)
+
+    async def _send(
+        self,
+        interaction: discord.Interaction[Any],
+        reply: Reply,
+        *,
+        in_place: bool,
+        reopen: str | None,
+    ) -> None:
+        response = interaction.response
+        if response.is_done():
+            # Deferred: the answer is a follow-up, which can never be a modal.
+            rendered = render(form_as_button(reply, reopen))
+            await interaction.followup.send(
+                **rendered.send_arguments(), ephemeral=reply.private, wait=True
+            )
+            return
+        if reply.form is not None and interaction.type is not discord.InteractionType.modal_submit:
+            modal = render_modal(reply.form)
+            # Stopped before sending, so discord.py keeps no copy: submissions are answered from
+            # the raw payload (`on_modal`), which also works for a form opened before a restart.
+            modal.stop()
+            await response.send_modal(modal)
+            return
+        rendered = render(form_as_button(reply, reopen))
+        if in_place and reply.private and reply.tone in CONTINUING_TONES:
+            await response.edit_message(**rendered.edit_arguments())
+        else:
+            await response.send_message(**rendered.send_arguments(), ephemeral=reply.private)
+
+
+def responder_of(interaction: discord.Interaction[Any]) -> Responder:
+    """The `Responder` of the callbot client that received this interaction."""
+    responder = getattr(interaction.client, "callbot", None)
+    if not isinstance(responder, Responder):
+        raise RuntimeError("this interaction reached a client that does not run callbot")
+    return responder
