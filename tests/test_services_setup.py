@@ -60,3 +60,11 @@ async def test_featured_campaign_is_the_default_for_call(core: Core) -> None:
     await configure_community(core, ADMIN, featured_campaign="governor")
     reply = await start_call(core, MEMBER)
     assert reply.form is not None and reply.form.id == "profile:call:governor"
+
+
+async def test_open_campaigns_lists_each_with_call_and_pledge(core: Core) -> None:
+    from callbot.services.overview import open_campaigns
+
+    reply = open_campaigns(core, MEMBER)
+    assert [a.id for a in reply.actions][:2] == ["call:both-chambers", "pledge:both-chambers"]
+    assert len(reply.actions) == 6 and "Call the Governor" in reply.body

@@ -9,6 +9,7 @@ from callbot.services.calling import (
 from callbot.services.dispatch import handle_component
 from callbot.services.help import MEMBER_COMMANDS, help_reply
 from callbot.services.leaderboard import leaderboard
+from callbot.services.overview import open_campaigns
 from callbot.services.pledges import pledge, unpledge
 from callbot.services.profile import confirm_erase, erase_member, set_profile, show_profile
 from callbot.services.stats import my_stats
@@ -22,6 +23,7 @@ __all__ = [
     "help_reply",
     "leaderboard",
     "my_stats",
+    "open_campaigns",
     "pledge",
     "record_outcome",
     "set_profile",
