@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.callbot-installed
 
-# Extra arguments: `make run ARGS=--shards=0-3`, `make test PYTEST_ARGS="-k pledges -x"`.
+# Extra arguments: `make run ARGS=...` (passed to `callbot run`), `make test PYTEST_ARGS="-k pledges -x"`.
 ARGS ?=
 PYTEST_ARGS ?=
 

@@ -6,8 +6,10 @@ import logging
 import os
 from collections.abc import Mapping
 
+import aiohttp
 import discord
 
+from callbot.adapters import StartupError
 from callbot.config import SettingsError
 from callbot.core import Core
 from callbot_discord.client import CallbotClient, build_client, serve
@@ -53,6 +55,10 @@ class DiscordAdapter:
             await serve(self.client)
         except discord.LoginFailure as exc:
             raise SettingsError(f"Discord refused DISCORD_TOKEN ({exc}); check it") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise StartupError(
+                f"cannot reach Discord at {discord.http.Route.BASE}: {exc}"
+            ) from None
         finally:
             self.client = None
 

@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "callbot.adapters"
 
 
+class StartupError(Exception):
+    """An adapter cannot start (its platform refused or cannot be reached); says why in one line."""
+
+
 @runtime_checkable
 class Adapter(Protocol):
     name: str

@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any
 
-from callbot.adapters import Adapter, load_adapters
-from callbot.config import Settings
+from callbot.adapters import Adapter, StartupError, load_adapters
+from callbot.config import Settings, SettingsError
 from callbot.core import start_core
 
 
@@ -31,13 +31,19 @@ def _playground(adapters: list[Adapter]) -> Adapter:
 
 async def _serve(settings: Settings, adapters: list[Adapter]) -> int:
     core = await start_core(settings)
+    refused: list[BaseException] = []
     try:
         async with asyncio.TaskGroup() as group:
             for adapter in adapters:
                 group.create_task(adapter.run(core), name=f"adapter:{adapter.name}")
+    except* (SettingsError, StartupError) as failures:
+        refused.extend(failures.exceptions)
     finally:
         await core.close()
-    return 0
+    # A refused credential or an unreachable platform: one line saying so, not a traceback.
+    for failure in refused:
+        print(f"callbot: {failure}", file=sys.stderr)
+    return 2 if refused else 0
 
 
 async def run_bot(args: argparse.Namespace, settings: Settings) -> int:
