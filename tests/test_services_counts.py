@@ -175,3 +175,23 @@ async def test_forget_asks_for_confirmation_first(core: Core) -> None:
     assert facts(await my_stats(core, member("ana")))["Completed calls"] == "1"
     await handle_component(core, member("ana"), "forget:confirm", interaction_id="f")
     assert "haven't logged" in (await my_stats(core, member("ana"))).text
+
+
+async def test_tally_of_all_communities_matches_each_community(core: Core) -> None:
+    from callbot.db.models import Community
+    from callbot.services.tallies import campaign_tally, tally_all_communities
+
+    await pledge(core, member("ana", "server-1"), "governor")
+    await call(core, member("ana", "server-1"), "voicemail")
+    await call(core, member("ben", "server-1"), "skip")
+    await call(core, member("zed", "server-2"), "unavailable")
+    entry = core.campaigns.get("governor")
+    assert entry is not None
+    async with core.sessions() as session:
+        everyone = await tally_all_communities(session, entry.id)
+        communities = (await session.scalars(select(Community))).all()
+        assert len(everyone) == 2
+        for community in communities:
+            assert everyone[community.id] == await campaign_tally(session, community.id, entry.id)
+    totals = sorted((t.completed, t.callers, t.pledges) for t in everyone.values())
+    assert totals == [(0, 1, 0), (1, 1, 1)]

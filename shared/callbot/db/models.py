@@ -155,8 +155,17 @@ class CallOutcome(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "interaction_id"),
         UniqueConstraint("member_id", "session_key", "target_key"),
-        Index("ix_call_outcomes_campaign", "community_id", "campaign_id", "result"),
-        Index("ix_call_outcomes_member", "community_id", "member_id", "created_at"),
+        # Covering indexes: tallies and leaderboards count from the index alone, never the table.
+        Index("ix_call_outcomes_tally", "community_id", "campaign_id", "result", "member_id"),
+        Index(
+            "ix_call_outcomes_ranking",
+            "community_id",
+            "member_id",
+            "result",
+            "campaign_id",
+            "created_at",
+        ),
+        Index("ix_call_outcomes_caller", "member_id", "campaign_id", "result"),
         Index("ix_call_outcomes_time", "community_id", "created_at"),
     )
 

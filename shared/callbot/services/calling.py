@@ -26,7 +26,13 @@ from callbot.replies import (
     component_id,
 )
 from callbot.safety import member_text, neutralize_mentions
-from callbot.services.common import ensure_community, ensure_member, pick_campaign
+from callbot.services.common import (
+    ensure_community,
+    ensure_member,
+    ensure_member_of,
+    insert_ignoring_conflicts,
+    pick_campaign,
+)
 from callbot.services.profile import choose_district, profile_form, update_profile
 from callbot.services.targets import TargetPlan, plan_targets, wants_congress
 
@@ -285,8 +291,7 @@ async def record_outcome(
     if entry is None:
         return problem("That campaign no longer exists. Start again with /call.")
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
-        member = await ensure_member(session, core, community, actor)
+        community, member = await ensure_member_of(session, core, actor)
         plan, _ = _plan(core, entry, member)
         target = next((t for t in plan.targets if t.key == target_key), None)
         await _insert_outcome(
@@ -329,8 +334,6 @@ async def _insert_outcome(
     outcome: Outcome,
     interaction_id: str,
 ) -> None:
-    from callbot.services.common import insert_ignoring_conflicts
-
     await insert_ignoring_conflicts(
         session,
         CallOutcome.__table__,  # type: ignore[arg-type]
@@ -356,16 +359,13 @@ async def _thank_you(
     session_key: str,
 ) -> Reply:
     completed = CallOutcome.result.in_(COMPLETED_OUTCOMES)
-    this_session = await session.scalar(
-        select(func.count()).where(
-            CallOutcome.member_id == member.id, CallOutcome.session_key == session_key, completed
+    this_session, mine = (
+        await session.execute(
+            select(func.count().filter(CallOutcome.session_key == session_key), func.count()).where(
+                CallOutcome.member_id == member.id, CallOutcome.campaign_id == entry.id, completed
+            )
         )
-    )
-    mine = await session.scalar(
-        select(func.count()).where(
-            CallOutcome.member_id == member.id, CallOutcome.campaign_id == entry.id, completed
-        )
-    )
+    ).one()
     community_total = await session.scalar(
         select(func.count()).where(
             CallOutcome.community_id == community.id, CallOutcome.campaign_id == entry.id, completed

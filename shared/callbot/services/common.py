@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,6 +89,28 @@ async def ensure_member(
         member = await find_member(session, community, actor.user_id)
         assert member is not None
     return member
+
+
+async def ensure_member_of(
+    session: AsyncSession, core: Core, actor: Actor
+) -> tuple[Community, Member]:
+    """The actor's community and member row, in one query when both exist already."""
+    row = (
+        await session.execute(
+            select(Community, Member)
+            .outerjoin(
+                Member,
+                and_(Member.community_id == Community.id, Member.user_id == actor.user_id),
+            )
+            .where(
+                Community.platform == actor.platform, Community.external_id == actor.community_id
+            )
+        )
+    ).first()
+    if row is not None and row[1] is not None:
+        return row[0], row[1]
+    community = row[0] if row is not None else await ensure_community(session, core, actor)
+    return community, await ensure_member(session, core, community, actor)
 
 
 def community_zone(community: Community) -> ZoneInfo:

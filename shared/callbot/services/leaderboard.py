@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbot.core import Core
@@ -86,24 +86,32 @@ async def standings(
     campaign_id: int | None,
     since: datetime | None,
     limit: int = DEFAULT_SIZE,
-) -> list[Standing]:
-    """The top `limit` visible members (more when the last place is shared)."""
+    member_id: int | None = None,
+) -> tuple[list[Standing], Standing | None]:
+    """The top `limit` visible members (more when the last place is shared), and the standing
+    of `member_id` if they are visible and have calls, in one ranking pass."""
     ranked = _ranked(community_id, campaign_id, since).subquery()
+    wanted = ranked.c.rank <= limit
+    if member_id is not None:
+        wanted = or_(wanted, ranked.c.id == member_id)
     rows = await session.execute(
-        select(ranked)
-        .where(ranked.c.rank <= limit)
-        .order_by(ranked.c.rank, ranked.c.name, ranked.c.id)
+        select(ranked).where(wanted).order_by(ranked.c.rank, ranked.c.name, ranked.c.id)
     )
-    return [
-        Standing(int(rank), int(member_id), name or "", int(done))
-        for member_id, name, done, rank in rows
-    ]
+    top: list[Standing] = []
+    own = None
+    for row_id, name, done, rank in rows:
+        standing = Standing(int(rank), int(row_id), name or "", int(done))
+        if standing.rank <= limit:
+            top.append(standing)
+        if standing.member_id == member_id:
+            own = standing
+    return top, own
 
 
-async def own_standing(
+async def completed_calls(
     session: AsyncSession, member: Member, campaign_id: int | None, since: datetime | None
-) -> tuple[int | None, int]:
-    """The member's rank (None when hidden or without calls) and completed calls."""
+) -> int:
+    """The member's completed calls, whether or not they show on the leaderboard."""
     query = select(func.count()).where(
         CallOutcome.member_id == member.id, CallOutcome.result.in_(COMPLETED_OUTCOMES)
     )
@@ -111,12 +119,7 @@ async def own_standing(
         query = query.where(CallOutcome.campaign_id == campaign_id)
     if since is not None:
         query = query.where(CallOutcome.created_at >= since)
-    completed = int(await session.scalar(query) or 0)
-    if not member.leaderboard_visible or completed == 0:
-        return None, completed
-    ranked = _ranked(member.community_id, campaign_id, since).subquery()
-    rank = await session.scalar(select(ranked.c.rank).where(ranked.c.id == member.id))
-    return (int(rank) if rank is not None else None), completed
+    return int(await session.scalar(query) or 0)
 
 
 async def leaderboard(
@@ -140,12 +143,14 @@ async def leaderboard(
         community = await ensure_community(session, core, actor)
         since = period_start(chosen_period, core.clock(), community_zone(community))
         campaign_id = entry.id if entry else None
-        top = await standings(session, community.id, campaign_id, since, size)
         member = await find_member(session, community, actor.user_id)
-        rank, completed = (
-            await own_standing(session, member, campaign_id, since) if member else (None, 0)
+        top, own = await standings(
+            session, community.id, campaign_id, since, size, member.id if member else None
         )
         hidden = member is not None and not member.leaderboard_visible
+        rank, completed = (own.rank, own.completed) if own else (None, 0)
+        if hidden and member is not None:
+            completed = await completed_calls(session, member, campaign_id, since)
     scope = f"“{entry.spec.title}”, " if entry else ""
     title = f"Leaderboard: {scope}{PERIODS[chosen_period]}"
     if top:
