@@ -13,8 +13,7 @@ PYTEST_ARGS ?=
 
 # Packages the lock must pin although pyproject.toml does not declare them yet. Once
 # pyproject.toml lists them, drop them here (listing them twice is harmless).
-LOCK_EXTRAS ?= 'discord.py==2.7.1' 'slack-bolt==1.30.0' 'slack-sdk==3.47.0' \
-	'aiohttp==3.14.5' 'APScheduler>=3.10,<4' 'psycopg[binary]>=3.2' 'pytest-timeout'
+LOCK_EXTRAS ?= 'APScheduler>=3.10,<4' 'psycopg[binary]>=3.2'
 
 .DEFAULT_GOAL := help
 .PHONY: help install run try data test lint bench lock clean
@@ -24,7 +23,7 @@ help:
 	@echo "make try     the terminal playground ('callbot try')"
 	@echo "make data    download the congress data ('callbot data update')"
 	@echo "make test    run the tests (PYTEST_ARGS=...; TEST_DATABASE_URL=postgresql://... for PostgreSQL)"
-	@echo "make lint    ruff check, ruff format --check, mypy --strict on shared/callbot"
+	@echo "make lint    ruff check, ruff format --check, mypy --strict on shared/callbot and bots"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make lock    regenerate constraints.txt from a fresh throwaway venv (Python 3.11)"
 	@echo "make install create or update .venv only"
@@ -62,7 +61,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict shared/callbot
+	$(BIN)/mypy --strict shared/callbot bots
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
