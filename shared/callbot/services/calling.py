@@ -27,8 +27,6 @@ from callbot.replies import (
 )
 from callbot.safety import member_text, neutralize_mentions
 from callbot.services.common import (
-    ensure_community,
-    ensure_member,
     ensure_member_of,
     insert_ignoring_conflicts,
     pick_campaign,
@@ -208,7 +206,7 @@ def _continue_call(core: Core, entry: CatalogEntry, member: Member) -> Reply:
 async def start_call(core: Core, actor: Actor, campaign: str | None = None) -> Reply:
     """Begin a call session for the member: the first office to call, or what we need first."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
+        community, member = await ensure_member_of(session, core, actor)
         try:
             entry = pick_campaign(core, community, campaign)
         except UserError as exc:
@@ -217,7 +215,6 @@ async def start_call(core: Core, actor: Actor, campaign: str | None = None) -> R
             return campaign_picker(core)
         if not entry.spec.is_open(core.clock()):
             return problem(f"“{entry.spec.title}” is closed. Thank you for wanting to help!")
-        member = await ensure_member(session, core, community, actor)
         return _continue_call(core, entry, member)
 
 
@@ -226,10 +223,9 @@ async def submit_call_profile(
 ) -> Reply:
     """The member filled in the form that `/call` showed: save it and carry on with the call."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
+        community, member = await ensure_member_of(session, core, actor)
         try:
             entry = pick_campaign(core, community, campaign or None)
-            member = await ensure_member(session, core, community, actor)
             if entry is not None and wants_congress(entry.spec) and not zip_code.strip():
                 raise UserError(
                     "Please enter your ZIP code so we can find your members of Congress."
@@ -246,10 +242,9 @@ async def submit_call_profile(
 async def submit_district(core: Core, actor: Actor, campaign: str, district_label: str) -> Reply:
     """The member picked their district from the candidates for a split ZIP."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
+        community, member = await ensure_member_of(session, core, actor)
         try:
             entry = pick_campaign(core, community, campaign or None)
-            member = await ensure_member(session, core, community, actor)
             await choose_district(session, core, member, district_label)
         except UserError as exc:
             await session.rollback()

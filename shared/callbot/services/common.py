@@ -4,10 +4,10 @@ conflict-free inserts, and picking the campaign a command is about."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,12 @@ from callbot.replies import Actor
 from callbot.safety import member_text
 
 
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT for the session's database, which knows ON CONFLICT (SQLite and PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 async def insert_ignoring_conflicts(
     session: AsyncSession, table: Table, values: dict[str, Any]
 ) -> bool:
@@ -26,91 +32,122 @@ async def insert_ignoring_conflicts(
 
     This is how idempotency works: the database decides, so concurrent replicas agree.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = await session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    result = await session.execute(
+        _insert(session, table).values(**values).on_conflict_do_nothing()
+    )
     return bool(getattr(result, "rowcount", 0))
+
+
+_Row = TypeVar("_Row", Community, Member)
+
+
+async def _create(session: AsyncSession, model: type[_Row], values: dict[str, Any]) -> _Row | None:
+    """The new row, or None when a concurrent request created it first (then select it)."""
+    statement = _insert(session, model).values(**values).on_conflict_do_nothing()
+    row: _Row | None = await session.scalar(statement.returning(model))
+    return row
+
+
+# Built once: the statements every click runs, with their SQL cache keys computed once too.
+_COMMUNITY = select(Community).where(
+    Community.platform == bindparam("platform"), Community.external_id == bindparam("community")
+)
+_MEMBER = select(Member).where(
+    Member.community_id == bindparam("community_id"), Member.user_id == bindparam("user_id")
+)
+_MEMBER_OF = (
+    select(Community, Member)
+    .outerjoin(
+        Member, and_(Member.community_id == Community.id, Member.user_id == bindparam("user_id"))
+    )
+    .where(
+        Community.platform == bindparam("platform"), Community.external_id == bindparam("community")
+    )
+)
 
 
 async def find_community(session: AsyncSession, actor: Actor) -> Community | None:
     return await session.scalar(
-        select(Community).where(
-            Community.platform == actor.platform, Community.external_id == actor.community_id
-        )
+        _COMMUNITY, {"platform": actor.platform, "community": actor.community_id}
     )
+
+
+async def _create_community(session: AsyncSession, core: Core, actor: Actor) -> Community:
+    """A new community row with default settings (or the one a concurrent request made)."""
+    community = await _create(
+        session,
+        Community,
+        {
+            "platform": actor.platform,
+            "external_id": actor.community_id,
+            "name": actor.community_name[:200],
+            "timezone": core.settings.default_timezone,
+            "organizer_user_ids": [],
+            "created_at": core.clock(),
+        },
+    ) or await find_community(session, actor)
+    assert community is not None
+    return community
 
 
 async def ensure_community(session: AsyncSession, core: Core, actor: Actor) -> Community:
     """The actor's community, created with default settings on first contact."""
-    community = await find_community(session, actor)
-    if community is None:
-        await insert_ignoring_conflicts(
-            session,
-            Community.__table__,  # type: ignore[arg-type]
-            {
-                "platform": actor.platform,
-                "external_id": actor.community_id,
-                "name": actor.community_name[:200],
-                "timezone": core.settings.default_timezone,
-                "organizer_user_ids": [],
-                "created_at": core.clock(),
-            },
-        )
-        community = await find_community(session, actor)
-        assert community is not None
-    return community
+    return await find_community(session, actor) or await _create_community(session, core, actor)
 
 
 async def find_member(session: AsyncSession, community: Community, user_id: str) -> Member | None:
-    return await session.scalar(
-        select(Member).where(Member.community_id == community.id, Member.user_id == user_id)
-    )
+    return await session.scalar(_MEMBER, {"community_id": community.id, "user_id": user_id})
 
 
-async def ensure_member(
+async def _create_member(
     session: AsyncSession, core: Core, community: Community, actor: Actor
 ) -> Member:
-    """The actor's member row in this community, created empty on first contact."""
-    member = await find_member(session, community, actor.user_id)
-    if member is None:
-        now = core.clock()
-        await insert_ignoring_conflicts(
-            session,
-            Member.__table__,  # type: ignore[arg-type]
+    """A new, empty member row (or the one a concurrent request made)."""
+    now = core.clock()
+    member = await _create(
+        session,
+        Member,
+        {
+            "community_id": community.id,
+            "user_id": actor.user_id,
+            "leaderboard_visible": True,
+            "reminders": True,
+            "created_at": now,
+            "updated_at": now,
+        },
+    ) or await find_member(session, community, actor.user_id)
+    assert member is not None
+    return member
+
+
+async def find_member_of(
+    session: AsyncSession, actor: Actor
+) -> tuple[Community | None, Member | None]:
+    """The actor's community and member row (either may not exist yet), in one query."""
+    row = (
+        await session.execute(
+            _MEMBER_OF,
             {
-                "community_id": community.id,
+                "platform": actor.platform,
+                "community": actor.community_id,
                 "user_id": actor.user_id,
-                "leaderboard_visible": True,
-                "reminders": True,
-                "created_at": now,
-                "updated_at": now,
             },
         )
-        member = await find_member(session, community, actor.user_id)
-        assert member is not None
-    return member
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 async def ensure_member_of(
     session: AsyncSession, core: Core, actor: Actor
 ) -> tuple[Community, Member]:
-    """The actor's community and member row, in one query when both exist already."""
-    row = (
-        await session.execute(
-            select(Community, Member)
-            .outerjoin(
-                Member,
-                and_(Member.community_id == Community.id, Member.user_id == actor.user_id),
-            )
-            .where(
-                Community.platform == actor.platform, Community.external_id == actor.community_id
-            )
-        )
-    ).first()
-    if row is not None and row[1] is not None:
-        return row[0], row[1]
-    community = row[0] if row is not None else await ensure_community(session, core, actor)
-    return community, await ensure_member(session, core, community, actor)
+    """The actor's community and member row, created on first contact. One query when both
+    exist already; a newcomer's row costs one INSERT more."""
+    community, member = await find_member_of(session, actor)
+    if community is None:
+        community = await _create_community(session, core, actor)
+    if member is None:
+        member = await _create_member(session, core, community, actor)
+    return community, member
 
 
 def community_zone(community: Community) -> ZoneInfo:

@@ -11,10 +11,8 @@ from callbot.errors import UserError, problem
 from callbot.replies import Action, Actor, Reply, Style, Tone, component_id
 from callbot.services.calling import campaign_picker
 from callbot.services.common import (
-    ensure_community,
-    ensure_member,
-    find_community,
-    find_member,
+    ensure_member_of,
+    find_member_of,
     insert_ignoring_conflicts,
     pick_campaign,
 )
@@ -39,7 +37,7 @@ def _pledged_reply(entry: CatalogEntry, new: bool) -> Reply:
 async def pledge(core: Core, actor: Actor, campaign: str | None = None) -> Reply:
     """Pledge to call for a campaign. Pledging twice keeps one pledge."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
+        community, member = await ensure_member_of(session, core, actor)
         try:
             entry = pick_campaign(core, community, campaign)
         except UserError as exc:
@@ -50,7 +48,6 @@ async def pledge(core: Core, actor: Actor, campaign: str | None = None) -> Reply
             )
         if not entry.spec.is_open(core.clock()):
             return problem(f"“{entry.spec.title}” is closed, so it takes no more pledges.")
-        member = await ensure_member(session, core, community, actor)
         created = await insert_ignoring_conflicts(
             session,
             Pledge.__table__,  # type: ignore[arg-type]
@@ -67,8 +64,7 @@ async def pledge(core: Core, actor: Actor, campaign: str | None = None) -> Reply
 async def unpledge(core: Core, actor: Actor, campaign: str | None = None) -> Reply:
     """Withdraw a pledge. Withdrawing one that isn't there says so and changes nothing."""
     async with core.sessions.begin() as session:
-        community = await find_community(session, actor)
-        member = await find_member(session, community, actor.user_id) if community else None
+        community, member = await find_member_of(session, actor)
         try:
             entry = pick_campaign(core, community, campaign) if community else None
         except UserError as exc:

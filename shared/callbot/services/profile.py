@@ -13,7 +13,7 @@ from callbot.db.models import CallOutcome, Member, Pledge
 from callbot.errors import UserError, problem
 from callbot.replies import Action, Actor, Fact, Form, FormField, Reply, Style, Tone, component_id
 from callbot.safety import clean_text, member_text
-from callbot.services.common import ensure_community, ensure_member, find_community, find_member
+from callbot.services.common import ensure_member_of, find_member_of
 
 NAME_MAX = 50
 CITY_MAX = 60
@@ -174,8 +174,7 @@ async def _counts(session: AsyncSession, member: Member) -> tuple[int, int]:
 async def show_profile(core: Core, actor: Actor) -> Reply:
     """Everything the bot holds about the member in this community."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
-        member = await ensure_member(session, core, community, actor)
+        _, member = await ensure_member_of(session, core, actor)
         calls, pledges = await _counts(session, member)
         return _profile_reply(member, calls, pledges, saved=False)
 
@@ -192,8 +191,7 @@ async def set_profile(
 ) -> Reply:
     """Change any of the member's settings; a bad value is explained and nothing changes."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
-        member = await ensure_member(session, core, community, actor)
+        _, member = await ensure_member_of(session, core, actor)
         try:
             await update_profile(
                 session,
@@ -221,8 +219,7 @@ def edit_profile_form(member: Member | None) -> Reply:
 
 async def profile_form_reply(core: Core, actor: Actor) -> Reply:
     async with core.sessions.begin() as session:
-        community = await find_community(session, actor)
-        member = await find_member(session, community, actor.user_id) if community else None
+        _, member = await find_member_of(session, actor)
         return edit_profile_form(member)
 
 
@@ -249,8 +246,7 @@ async def erase_member(core: Core, actor: Actor) -> Reply:
     placeholder) so that anonymous call counts stay in the community's totals.
     """
     async with core.sessions.begin() as session:
-        community = await find_community(session, actor)
-        member = await find_member(session, community, actor.user_id) if community else None
+        _, member = await find_member_of(session, actor)
         if member is None:
             return Reply(
                 text="callbot holds nothing about you in this community.", tone=Tone.SUCCESS

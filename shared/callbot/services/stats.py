@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callbot.core import Core
 from callbot.db.models import COMPLETED_OUTCOMES, CallOutcome, Member, Outcome
 from callbot.replies import Action, Actor, Fact, Reply, Style, component_id
-from callbot.services.common import community_zone, find_community, find_member
+from callbot.services.common import community_zone, find_member_of
 
 
 def week_of(day: date) -> date:
@@ -48,8 +48,7 @@ async def _completed_times(session: AsyncSession, member: Member) -> list[dateti
 async def my_stats(core: Core, actor: Actor) -> Reply:
     """Totals by outcome, per campaign, and the weekly streak of the asking member."""
     async with core.sessions() as session:
-        community = await find_community(session, actor)
-        member = await find_member(session, community, actor.user_id) if community else None
+        community, member = await find_member_of(session, actor)
         if community is None or member is None:
             return _no_calls_yet()
         by_outcome: dict[str, int] = dict(
