@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
+import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import callbot.services
 from callbot.core import Core
-from callbot.db.models import CallOutcome, Community
+from callbot.db.models import CallOutcome, Community, Pledge
 from callbot.replies import Action, Fact, Reply, Style, Tone
 from callbot.safety import ZERO_WIDTH_SPACE
+from callbot.workload import Workload
 from callbot_discord import cli
 from callbot_discord.adapter import DiscordAdapter
 from callbot_discord.client import CallbotClient, build_client
@@ -387,6 +391,112 @@ async def test_a_slow_answer_is_deferred_and_a_late_form_becomes_a_button(
         client.callbot.budget = 2.0  # the service is quick again
         reopened = await fake.click(alice, message, "call:governor")
         assert reopened.response_type == MODAL
+
+
+class Backlogged(Workload):
+    """A workload whose queue would take a minute to get through."""
+
+    def expected_wait(self) -> float:
+        return 60.0
+
+
+async def test_behind_a_long_queue_a_click_is_deferred_at_once_then_answered(
+    fake: FakeDiscord, core: Core, server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with bot_running(fake, core, server, workload=Backlogged()) as client:
+        await client.notifier.post(
+            str(server.channel.id),
+            Reply(text="Alert", actions=(Action("pledge:governor", "I'll call"),)),
+        )
+        [alert] = fake.channel_messages(server.channel)
+        with caplog.at_level(logging.WARNING):
+            pledged = await fake.click(server.member, alert, "pledge:governor")
+            # Acknowledged before the service ran: a deferral, not the budget running out.
+            assert pledged.response_type == DEFERRED and pledged.ephemeral()
+            [message] = await pledged.wait_messages(1)
+        assert "Thank you for pledging" in private(message).text()
+        assert not [r for r in caplog.records if "deferring" in r.getMessage()]
+
+
+async def test_a_click_in_flight_when_the_bot_stops_is_answered_and_kept(
+    fake: FakeDiscord, core: Core, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+    monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
+    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
+    monkeypatch.setenv("DISCORD_GUILD_READY_TIMEOUT", "0.05")
+    entered, proceed = asyncio.Event(), asyncio.Event()
+    handle_component = callbot.services.handle_component
+
+    async def slow(*args: Any, **kwargs: Any) -> Reply:
+        entered.set()
+        await proceed.wait()
+        return await handle_component(*args, **kwargs)
+
+    monkeypatch.setattr(callbot.services, "handle_component", slow)
+    adapter = DiscordAdapter()
+    running = asyncio.create_task(adapter.run(core))
+    await fake.wait_ready(commands=False)
+    assert adapter.client is not None
+    await adapter.client.notifier.post(
+        str(server.channel.id), Reply(text="Alert", actions=(Action("pledge:governor", "Pledge"),))
+    )
+    [alert] = fake.channel_messages(server.channel)
+    clicking = asyncio.create_task(fake.click(server.member, alert, "pledge:governor"))
+    await entered.wait()
+    running.cancel()  # the operator stops the bot while the pledge is being saved
+    proceed.set()
+    pledged = await clicking
+    assert "Thank you for pledging" in private(answer(pledged)).text()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    async with core.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Pledge)) == 1
+    assert fake.errors == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_callbot_run_stops_cleanly_on_a_signal(
+    fake: FakeDiscord, core: Core, server: Server, signum: signal.Signals
+) -> None:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "SLACK_", "CALLBOT_", "DATABASE_URL"))
+    }
+    environment |= {
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_GUILD_READY_TIMEOUT": "0.05",
+        "DISCORD_DEV_GUILD_ID": str(server.guild.id),
+        "DATABASE_URL": core.engine.url.render_as_string(hide_password=False),
+        "CALLBOT_DATA_DIR": str(core.settings.data_dir),
+        "CAMPAIGNS_DIR": str(core.settings.campaigns_dir),
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "callbot.cli",
+        "run",
+        cwd=core.settings.data_dir,  # no .env of the checkout
+        env=environment,
+        stdin=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert bot.stderr is not None
+    log: list[str] = []
+    async with asyncio.timeout(60):
+        async for line in bot.stderr:
+            log.append(line.decode())
+            if "connected to Discord" in log[-1]:
+                break
+        helped = await fake.slash(server.member, server.guild, "help", channel=server.channel)
+        assert "/call" in answer(helped).text()
+        bot.send_signal(signum)
+        log += [line.decode() async for line in bot.stderr]
+        assert await bot.wait() == 0, "".join(log)
+    assert not [line for line in log if "Traceback" in line or " ERROR " in line], "".join(log)
 
 
 async def test_a_failure_gets_an_apology_with_the_reference_in_the_log(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -9,6 +10,7 @@ import discord
 import yarl
 
 from callbot.core import Core
+from callbot.workload import Workload
 from callbot_discord.components import CoreComponent, is_core_component
 from callbot_discord.notifier import DiscordNotifier
 from callbot_discord.responder import RESPONSE_BUDGET, Responder, interaction_data
@@ -19,6 +21,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
+#: At shutdown, how long answers in flight may take to finish; under `docker stop`'s 10 s.
+DRAIN_TIMEOUT = 8.0
 
 
 def apply_endpoints(settings: DiscordSettings) -> None:
@@ -95,10 +99,14 @@ class ShardedCallbotClient(CallbotClient, discord.AutoShardedClient):
 
 
 def build_client(
-    core: Core, settings: DiscordSettings, *, budget: float = RESPONSE_BUDGET
+    core: Core,
+    settings: DiscordSettings,
+    *,
+    budget: float = RESPONSE_BUDGET,
+    workload: Workload | None = None,
 ) -> CallbotClient:
     """A client for these settings: sharded when shards are configured, else a plain one."""
-    responder = Responder(core, budget=budget)
+    responder = Responder(core, budget=budget, workload=workload)
     if settings.sharded:
         shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
         return ShardedCallbotClient(
@@ -107,11 +115,20 @@ def build_client(
     return CallbotClient(responder, settings)
 
 
-async def serve(client: CallbotClient) -> None:
-    """Log in and stay connected (reconnecting and resuming) until cancelled; then close."""
+async def serve(client: CallbotClient, *, drain_timeout: float = DRAIN_TIMEOUT) -> None:
+    """Log in and stay connected (reconnecting and resuming) until cancelled; then let the
+    answers in flight finish (up to `drain_timeout` seconds) and close."""
     token = client.settings.token
     if token is None:
         raise ValueError("DISCORD_TOKEN is not set")
     apply_endpoints(client.settings)
     async with client:
-        await client.start(token.get_secret_value(), reconnect=True)
+        try:
+            await client.start(token.get_secret_value(), reconnect=True)
+        finally:
+            workload = client.callbot.workload
+            try:
+                async with asyncio.timeout(drain_timeout):
+                    await workload.drain()
+            except TimeoutError:
+                log.warning("stopped with %d answers unfinished", workload.in_flight)

@@ -23,19 +23,24 @@ from callbot.core import Core
 from callbot.errors import apology, problem
 from callbot.replies import Action, Actor, Reply, Style, Tone, component_id, parse_component_id
 from callbot.services.dispatch import STALE
+from callbot.workload import Workload
 from callbot_discord.actors import PLATFORM, actor_from_interaction
 from callbot_discord.components import is_core_component
 from callbot_discord.render import render, render_modal
 
 log = logging.getLogger(__name__)
 
-#: How long a service may take before we defer; Discord's own deadline is 3 seconds.
+#: How long after receipt an answer may take before we defer; Discord's own deadline is 3 s.
 RESPONSE_BUDGET = 2.0
 #: Clicks whose answer is an aside: it comes as a new message so the card it came from stays.
 ASIDE_KINDS = frozenset({"about"})
 #: Tones of an answer that carries a card on (a problem keeps the card and comes on its own).
 CONTINUING_TONES = frozenset({Tone.INFO, Tone.SUCCESS})
 UNKNOWN_INTERACTION = 10062
+#: The queue's pace is measured on the past; while a burst builds up it only gets slower.
+SAFETY = 0.5
+#: An interaction apparently older than this means our clock is off, not that it waited.
+CLOCK_SKEW_LIMIT = 30.0
 OPEN_FORM_LABEL = "Fill in the form"
 
 NOT_IN_A_SERVER = problem("callbot works inside a server: use its commands there.")
@@ -82,6 +87,14 @@ def form_as_button(reply: Reply, reopen: str | None) -> Reply:
     return replace(reply, form=None, actions=actions)
 
 
+def _age(interaction: discord.Interaction[Any]) -> float:
+    """Seconds since Discord created the interaction (its id says when): time spent reaching
+    us, in a busy event loop included, counts against the deadline. Zero if the clocks
+    disagree too much to tell."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    return age if 0 <= age <= CLOCK_SKEW_LIMIT else 0.0
+
+
 def _on_private_message(interaction: discord.Interaction[Any]) -> bool:
     message = interaction.message
     return message is not None and message.flags.ephemeral
@@ -95,9 +108,12 @@ def interaction_data(interaction: discord.Interaction[Any]) -> Mapping[str, Any]
 class Responder:
     """Runs services for the client's interactions. One per client; holds the core."""
 
-    def __init__(self, core: Core, *, budget: float = RESPONSE_BUDGET) -> None:
+    def __init__(
+        self, core: Core, *, budget: float = RESPONSE_BUDGET, workload: Workload | None = None
+    ) -> None:
         self.core = core
         self.budget = budget
+        self.workload = workload or Workload()
 
     async def on_command(
         self,
@@ -200,38 +216,46 @@ class Responder:
         reopen: str | None,
         in_place: bool,
     ) -> None:
-        full_context = self._context(interaction, context)
-        actor = actor_from_interaction(interaction)
-        if actor is None:
-            reply = NOT_IN_A_SERVER
-        else:
-            try:
-                reply = await self._within_budget(interaction, service(actor), full_context)
-            except Exception as exc:
-                reply = apology(log, exc, platform=PLATFORM, **full_context)
-        await self._deliver(
-            interaction, reply, in_place=in_place, reopen=reopen, context=full_context
-        )
+        with self.workload.tracking():
+            deadline = asyncio.get_running_loop().time() + self.budget - _age(interaction)
+            full_context = self._context(interaction, context)
+            actor = actor_from_interaction(interaction)
+            if actor is None:
+                reply = NOT_IN_A_SERVER
+            else:
+                try:
+                    reply = await self._in_time(
+                        interaction, self.workload.run(service, actor), deadline, full_context
+                    )
+                except Exception as exc:
+                    reply = apology(log, exc, platform=PLATFORM, **full_context)
+            await self._deliver(
+                interaction, reply, in_place=in_place, reopen=reopen, context=full_context
+            )
 
-    async def _within_budget(
+    async def _in_time(
         self,
         interaction: discord.Interaction[Any],
         work: Awaitable[Reply],
+        deadline: float,
         context: Mapping[str, object],
     ) -> Reply:
-        """The service's reply; past the budget, defer first and keep waiting for it."""
+        """The service's reply. If it will not come before `deadline` (a queue of services
+        ahead), or does not, defer first and keep waiting for it."""
         task = asyncio.ensure_future(work)
+        remaining = deadline - asyncio.get_running_loop().time()
+        if self.workload.expected_wait() < remaining * SAFETY:
+            try:
+                # shield: the deadline must not cancel the work, only hurry the answer.
+                return await asyncio.wait_for(asyncio.shield(task), remaining)
+            except TimeoutError:
+                log.warning("service slower than %.1fs, deferring: %s", self.budget, context)
+            except asyncio.CancelledError:
+                task.cancel()
+                raise
         try:
-            # shield: the budget running out must not cancel the work, only hurry the answer.
-            return await asyncio.wait_for(asyncio.shield(task), self.budget)
-        except TimeoutError:
-            pass
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
-        log.warning("service slower than %.1fs, deferring: %s", self.budget, context)
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            with self.workload.acknowledging():
+                await interaction.response.defer(ephemeral=True, thinking=True)
         except discord.HTTPException as exc:
             # The work still finishes (and is saved); only the answer can no longer arrive.
             log.warning("could not defer (%s): %s", exc, context)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 from typing import Any
 
@@ -29,8 +31,28 @@ def _playground(adapters: list[Adapter]) -> Adapter:
     )
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """Ctrl-C (SIGINT) and SIGTERM (`docker stop`, systemd) stop the bot cleanly: adapters are
+    cancelled and finish what is in flight (a second signal cuts that short). The event tells
+    that a stop was asked for."""
+    asked = asyncio.Event()
+    main = asyncio.current_task()
+    assert main is not None
+
+    def stop() -> None:
+        asked.set()
+        main.cancel()
+
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            loop.add_signal_handler(signum, stop)
+    return asked
+
+
 async def _serve(settings: Settings, adapters: list[Adapter]) -> int:
     core = await start_core(settings)
+    stopped = _stop_on_signals()
     refused: list[BaseException] = []
     try:
         async with asyncio.TaskGroup() as group:
@@ -38,6 +60,9 @@ async def _serve(settings: Settings, adapters: list[Adapter]) -> int:
                 group.create_task(adapter.run(core), name=f"adapter:{adapter.name}")
     except* (SettingsError, StartupError) as failures:
         refused.extend(failures.exceptions)
+    except* asyncio.CancelledError:
+        if not stopped.is_set():
+            raise
     finally:
         await core.close()
     # A refused credential or an unreachable platform: one line saying so, not a traceback.
