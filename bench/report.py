@@ -71,7 +71,8 @@ def figures_json(figures: dict[str, Figure]) -> dict[str, Any]:
     return {key: figure.to_json() for key, figure in figures.items()}
 
 
-def _table(figures: dict[str, Figure]) -> list[str]:
+def figure_table(figures: dict[str, Figure]) -> list[str]:
+    """The figures as Markdown table lines: label, target, measured, met."""
     lines = ["| Figure | Target | Measured | Met |", "| --- | --- | --- | --- |"]
     lines += [
         f"| {f.label} | {f.target_text()} | {f.measured_text()} | {f.met_text()} |"
@@ -139,13 +140,13 @@ def render_markdown(report: dict[str, Any], figures: dict[str, dict[str, Figure]
     ]
     if report["directory"]["note"]:
         lines += ["", f"**Note:** {report['directory']['note']}"]
-    lines += ["", *_table(figures["directory"])]
+    lines += ["", *figure_table(figures["directory"])]
     for name, result in report["databases"].items():
         lines += ["", f"## {result['title']}", ""]
         if result["status"] != "ok":
             lines.append(f"**{result['status']}**: {result['reason']}")
             continue
-        lines += [f"{result['server']}. {result['setup']}", "", *_table(figures[name]), ""]
+        lines += [f"{result['server']}. {result['setup']}", "", *figure_table(figures[name]), ""]
         lines += [
             "Dataset generation and bulk load (each table's rows are generated while they load):",
             "",
@@ -174,11 +175,13 @@ def render_markdown(report: dict[str, Any], figures: dict[str, dict[str, Figure]
     return "\n".join(lines) + "\n"
 
 
-def write_report(out: Path, report: dict[str, Any], markdown: str) -> tuple[Path, Path]:
-    """Write report.json and report.md into `out` (created when missing)."""
+def write_report(
+    out: Path, report: dict[str, Any], markdown: str, name: str = "report"
+) -> tuple[Path, Path]:
+    """Write `name`.json and `name`.md into `out` (created when missing)."""
     out.mkdir(parents=True, exist_ok=True)
-    json_path = out / "report.json"
-    md_path = out / "report.md"
+    json_path = out / f"{name}.json"
+    md_path = out / f"{name}.md"
     json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     md_path.write_text(markdown, encoding="utf-8")
     return json_path, md_path

@@ -109,3 +109,67 @@ def test_refuses_a_database_that_is_not_a_bench_database(tmp_path: Path) -> None
     done = run_bench(tmp_path, "--databases", "postgresql", "--postgres-url", url)
     assert done.returncode == 2
     assert "bench" in done.stderr and not (tmp_path / "report.json").exists()
+
+
+DISCORD_FIGURES = {
+    "acknowledged",
+    "ack_p99_ms",
+    "ack_p50_ms",
+    "ack_max_ms",
+    "deferred",
+    "answer_p99_ms",
+    "throughput_per_s",
+    "cpu_per_click_ms",
+    "rss_connected_mb",
+    "rss_peak_mb",
+}
+DISCORD_WITH_TARGET = {
+    "acknowledged",
+    "ack_p99_ms",
+    "ack_max_ms",
+    "rss_connected_mb",
+    "rss_peak_mb",
+}
+
+
+def test_discord_burst_runs_the_bot_against_the_fake_and_reports_every_figure(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.discord_bench",
+            "--servers",
+            "3",
+            "--clicks",
+            "10",
+            "--burst",
+            "0.2",
+            "--databases",
+            "sqlite",
+            "--data",
+            str(FIXTURES / "congress"),
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "discord.json").read_text(encoding="utf-8"))
+    sqlite = report["databases"]["sqlite"]
+    assert sqlite["status"] == "ok", sqlite
+    figures = sqlite["figures"]
+    assert set(figures) == DISCORD_FIGURES
+    for key, figure in figures.items():
+        assert isinstance(figure["value"], int | float) and figure["value"] >= 0, key
+        assert (figure["target"] is not None) == (key in DISCORD_WITH_TARGET), key
+    # Every click was acknowledged and answered, and each pledge stored once.
+    assert figures["acknowledged"]["value"] == 10 and figures["acknowledged"]["met"] is True
+    assert sqlite["facts"]["pledges_stored"] == 15  # 10 warm-up + 5 burst pledge clicks
+    assert sqlite["facts"]["protocol_errors"] == 0
+    assert report["config"]["servers"] == 3
+    assert "# Discord adapter benchmarks" in (tmp_path / "discord.md").read_text(encoding="utf-8")
