@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from callbot.typed_commands import Command, leaderboard_arguments, parse_command
 from callbot_terminal.adapter import TerminalAdapter, adapter
-from callbot_terminal.commands import Command, leaderboard_arguments, parse_command
 from callbot_terminal.playground import playground_actor
 
 

@@ -15,13 +15,8 @@ from callbot.core import Core
 from callbot.errors import apology
 from callbot.replies import Actor, Form, FormField, Reply, Tone
 from callbot.safety import clean_text, member_text
-from callbot_terminal.commands import (
-    NOT_A_COMMAND,
-    QUIT_COMMANDS,
-    execute,
-    new_interaction_id,
-    parse_command,
-)
+from callbot.typed_commands import new_interaction_id, parse_command
+from callbot_terminal.commands import NOT_A_COMMAND, QUIT_COMMANDS, terminal_commands
 from callbot_terminal.options import Option, options_of, pick_option
 from callbot_terminal.terminal import Terminal
 
@@ -128,7 +123,9 @@ class Playground:
             return
         if command.name in QUIT_COMMANDS:
             raise _EndOfInput
-        reply = await self._safely(execute(self.core, self.actor, command), command=command.name)
+        reply = await self._safely(
+            terminal_commands.execute(self.core, self.actor, command), command=command.name
+        )
         await self.follow(reply)
 
     async def follow(self, reply: Reply) -> None:
