@@ -6,6 +6,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
+from callbot.markup import markdown_to_text
 from callbot.replies import (
     Action,
     Choice,
@@ -19,7 +20,7 @@ from callbot.replies import (
 )
 from callbot.safety import member_text
 from callbot_terminal.options import options_of, pick_option
-from callbot_terminal.render import markdown_to_text, render_rich, render_text
+from callbot_terminal.render import render_rich, render_text
 
 CALL = Reply(
     text="Call 1 of 3: Rep. Ada Lovelace (D, CA-12): 202-225-0001",

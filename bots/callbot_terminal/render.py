@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from callbot.markup import markdown_to_text
 from callbot.replies import Reply, Style, Tone
 from callbot_terminal.options import Option, options_of
 
@@ -33,34 +34,8 @@ STYLE_COLOURS = {
     Style.SECONDARY: "bold",
 }
 
-# The core's Markdown subset, inline: escapes, links, code, bold and italic markers.
-_INLINE_MARKDOWN = re.compile(
-    r"\\(?P<escaped>[!-/:-@\[-`{-~])"
-    r"|\[(?P<label>(?:\\.|[^\]\\\n])*)\]\((?P<url>[^)\s]+)\)"
-    r"|`(?P<code>[^`\n]+)`"
-    r"|\*\*|__"
-    r"|(?<![\w*\\])[*_](?=[^\s*_])"
-    r"|(?<=[^\s*_\\])[*_](?![\w*])"
-)
 _ORDERED_ITEM = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 _SINGLE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
-
-
-def markdown_to_text(markdown: str) -> str:
-    """The core's Markdown subset as plain text: markers dropped, links as `label (url)`."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match["escaped"] is not None:
-            return match["escaped"]
-        if match["url"] is not None:
-            label = markdown_to_text(match["label"])
-            url = match["url"]
-            return url if label in ("", url) else f"{label} ({url})"
-        if match["code"] is not None:
-            return match["code"]
-        return ""
-
-    return _INLINE_MARKDOWN.sub(replace, markdown)
 
 
 def _markdown_for_rich(markdown: str) -> str:
