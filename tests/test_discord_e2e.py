@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import callbot.services
 from callbot.core import Core
 from callbot.db.models import CallOutcome, Community, Pledge
+from callbot.notify import DestinationGone
 from callbot.replies import Action, Fact, Reply, Style, Tone
 from callbot.safety import ZERO_WIDTH_SPACE
 from callbot.workload import Workload
@@ -144,6 +145,13 @@ def outcome_id(message: FakeMessage, result: str) -> str:
 async def outcomes_in_db(core: Core) -> int:
     async with core.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(CallOutcome)) or 0)
+
+
+async def caught_up(fake: FakeDiscord, server: Server, channel: FakeChannel | None = None) -> None:
+    """Return once the bot has handled every gateway event sent so far: the gateway delivers in
+    order, so a command answered now was read after all of them."""
+    helped = await fake.slash(server.member, server.guild, "help", channel=channel)
+    assert "/call" in answer(helped).text()
 
 
 async def fill_profile(
@@ -359,15 +367,46 @@ async def test_an_alert_post_that_hits_a_rate_limit_is_retried(
         facts=(Fact("Pledged", "3"),),
         private=True,  # a channel post is public whatever the reply says
     )
-    ref = await bot.notifier.post(str(server.channel.id), alert)
+    ref = await bot.notifier.post(str(server.guild.id), str(server.channel.id), alert)
     posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
     assert len(posts) == 2  # refused once with 429, then sent
     [message] = fake.channel_messages(server.channel)
     assert ref == f"{server.channel.id}/{message.id}"
     assert not message.ephemeral and message.allowed_mentions == {"parse": []}
-    await bot.notifier.edit(ref, Reply(text="Tally: 4 calls so far.", tone=Tone.SUCCESS))
+    await bot.notifier.edit(
+        str(server.guild.id), ref, Reply(text="Tally: 4 calls so far.", tone=Tone.SUCCESS)
+    )
     assert message.edits == 1
     assert message.content == "Tally: 4 calls so far." and message.embeds == []
+
+
+async def test_an_alert_never_lands_in_another_servers_channel(
+    fake: FakeDiscord, core: Core, server: Server
+) -> None:
+    other = add_server(fake, "Shelbyville Callers")
+    async with bot_running(fake, core, server) as client:
+        with pytest.raises(DestinationGone, match="no longer exists"):
+            # Springfield's alert aimed (by mistake or malice) at Shelbyville's channel.
+            await client.notifier.post(str(server.guild.id), str(other.channel.id), Reply("Hi"))
+    assert fake.channel_messages(other.channel) == []
+    assert not [r for r in fake.requests if r.path.endswith("/messages") and r.method == "POST"]
+
+
+async def test_a_deleted_or_closed_channel_is_gone_for_good(
+    fake: FakeDiscord, server: Server, bot: CallbotClient
+) -> None:
+    community = str(server.guild.id)
+    readonly = server.guild.add_channel("announcements", bot_can_post=False)
+    await caught_up(fake, server)
+    with pytest.raises(DestinationGone, match="Missing Permissions"):
+        await bot.notifier.post(community, str(readonly.id), Reply("Alert"))
+    ref = await bot.notifier.post(community, str(server.channel.id), Reply("Alert"))
+    server.guild.delete_channel(server.channel)
+    await caught_up(fake, server, server.guild.channels[0])
+    with pytest.raises(DestinationGone, match="no longer exists"):
+        await bot.notifier.post(community, str(server.channel.id), Reply("Alert"))
+    with pytest.raises(DestinationGone):
+        await bot.notifier.edit(community, ref, Reply("Tally"))
 
 
 async def test_a_slow_answer_is_deferred_and_a_late_form_becomes_a_button(
@@ -405,6 +444,7 @@ async def test_behind_a_long_queue_a_click_is_deferred_at_once_then_answered(
 ) -> None:
     async with bot_running(fake, core, server, workload=Backlogged()) as client:
         await client.notifier.post(
+            str(server.guild.id),
             str(server.channel.id),
             Reply(text="Alert", actions=(Action("pledge:governor", "I'll call"),)),
         )
@@ -436,18 +476,25 @@ async def test_a_click_in_flight_when_the_bot_stops_is_answered_and_kept(
     monkeypatch.setattr(callbot.services, "handle_component", slow)
     adapter = DiscordAdapter()
     running = asyncio.create_task(adapter.run(core))
-    await fake.wait_ready(commands=False)
-    assert adapter.client is not None
-    await adapter.client.notifier.post(
-        str(server.channel.id), Reply(text="Alert", actions=(Action("pledge:governor", "Pledge"),))
-    )
-    [alert] = fake.channel_messages(server.channel)
-    clicking = asyncio.create_task(fake.click(server.member, alert, "pledge:governor"))
-    await entered.wait()
-    running.cancel()  # the operator stops the bot while the pledge is being saved
-    proceed.set()
-    pledged = await clicking
-    assert "Thank you for pledging" in private(answer(pledged)).text()
+    try:
+        await fake.wait_ready(commands=False)
+        assert adapter.client is not None
+        await adapter.client.wait_until_ready()
+        await adapter.client.notifier.post(
+            str(server.guild.id),
+            str(server.channel.id),
+            Reply(text="Alert", actions=(Action("pledge:governor", "Pledge"),)),
+        )
+        [alert] = fake.channel_messages(server.channel)
+        clicking = asyncio.create_task(fake.click(server.member, alert, "pledge:governor"))
+        await entered.wait()
+        running.cancel()  # the operator stops the bot while the pledge is being saved
+        proceed.set()
+        pledged = await clicking
+        assert "Thank you for pledging" in private(answer(pledged)).text()
+    finally:
+        running.cancel()
+        proceed.set()
     with pytest.raises(asyncio.CancelledError):
         await running
     async with core.sessions() as session:
@@ -675,7 +722,7 @@ async def test_a_call_button_on_a_public_alert_answers_privately(
             Action("pledge:governor", "Pledge"),
         ),
     )
-    await bot.notifier.post(str(server.channel.id), alert)
+    await bot.notifier.post(str(server.guild.id), str(server.channel.id), alert)
     [posted] = fake.channel_messages(server.channel)
     alice = server.member
     opened = await fake.click(alice, posted, "call:governor")

@@ -255,6 +255,13 @@ class FakeGuild:
         self._host.guild_event(self, "CHANNEL_CREATE", channel.payload())
         return channel
 
+    def delete_channel(self, channel: FakeChannel) -> None:
+        """An admin deletes the channel (CHANNEL_DELETE); posting there answers 404 10003."""
+        if channel not in self.channels:
+            raise FakeDiscordError(f"#{channel.name} is not a channel of {self.name}")
+        self.channels.remove(channel)
+        self._host.guild_event(self, "CHANNEL_DELETE", channel.payload())
+
     def add_role(self, name: str, permissions: int = 0) -> FakeRole:
         """A new role."""
         role = FakeRole(
