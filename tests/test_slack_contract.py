@@ -1,0 +1,707 @@
+"""Contract between Slack's payloads, slack-bolt's parsing, and the fake.
+
+Sample payloads in the shapes Slack sends (every key of slackapi/java-slack-sdk's
+json-logs/samples/app-backend and bolt-python's scenario tests; our own values) go through
+bolt's real request parsing (AsyncBoltRequest, payload_utils, context extraction) and
+listener matching, over HTTP (signed, form-encoded or JSON) and in Socket Mode envelopes.
+The test asserts that every field the adapter reads is where bolt expects it, and that the
+fake's own payloads have the same shape and parse the same way. The day Slack or bolt moves a
+field, this fails here rather than in production."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request import payload_utils
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from fakes import slack_payloads as payloads
+from fakes.slack_fake import FakeSlack, FakeView
+from fakes.slack_world import Signal
+
+SECRET = "contract-signing-secret"
+TEAM, USER, CHANNEL, BOT_USER = "T0CB1SPR1", "U0CB1AL1C", "C0CB1GEN1", "U0CB1B0T1"
+APP, BOT, VIEW = "A0CALLBOT", "B0CB1B0T1", "V0CB1REP1"
+TRIGGER = "1234567890123.1234567890.abcdef0123456789abcdef0123456789"
+COMMAND_URL = "https://hooks.slack.com/commands/T0CB1SPR1/1234567890123/abcdEFGHijklMNOPqrst"
+ACTION_URL = "https://hooks.slack.com/actions/T0CB1SPR1/1234567890124/qrstUVWXyzabCDEFghij"
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+USER_BRIEF = {"id": USER, "username": "alice", "name": "alice", "team_id": TEAM}
+TEAM_BRIEF = {"id": TEAM, "domain": "springfield-callers"}
+
+# -- Slack's shapes, our values -----------------------------------------------------------------
+
+SLASH_COMMAND = {
+    "token": "verificationToken0123",
+    "team_id": TEAM,
+    "team_domain": "springfield-callers",
+    "channel_id": CHANNEL,
+    "channel_name": "general",
+    "user_id": USER,
+    "user_name": "alice",
+    "command": "/callbot",
+    "text": "call 62704",
+    "api_app_id": APP,
+    "is_enterprise_install": "false",
+    "response_url": COMMAND_URL,
+    "trigger_id": TRIGGER,
+}
+
+MESSAGE_BLOCKS: list[dict[str, Any]] = [
+    {
+        "type": "section",
+        "block_id": "ask",
+        "text": {"type": "mrkdwn", "text": "Will you call today?", "verbatim": False},
+    },
+    {
+        "type": "actions",
+        "block_id": "answer",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "pledge:yes",
+                "text": plain("I'll call"),
+                "value": "yes",
+            }
+        ],
+    },
+]
+
+BLOCK_ACTIONS_FROM_MESSAGE: dict[str, Any] = {
+    "type": "block_actions",
+    "user": USER_BRIEF,
+    "api_app_id": APP,
+    "token": "verificationToken0123",
+    "container": {
+        "type": "message",
+        "message_ts": "1716812345.000200",
+        "channel_id": CHANNEL,
+        "is_ephemeral": False,
+    },
+    "trigger_id": TRIGGER,
+    "team": TEAM_BRIEF,
+    "enterprise": None,
+    "is_enterprise_install": False,
+    "channel": {"id": CHANNEL, "name": "general"},
+    "message": {
+        "user": BOT_USER,
+        "type": "message",
+        "ts": "1716812345.000200",
+        "bot_id": BOT,
+        "app_id": APP,
+        "text": "Will you call today?",
+        "team": TEAM,
+        "blocks": MESSAGE_BLOCKS,
+    },
+    "state": {"values": {}},
+    "response_url": ACTION_URL,
+    "actions": [
+        {
+            "action_id": "pledge:yes",
+            "block_id": "answer",
+            "text": plain("I'll call"),
+            "value": "yes",
+            "type": "button",
+            "action_ts": "1716812350.123456",
+        }
+    ],
+}
+
+# Slack omits `message` for ephemeral messages; the container says is_ephemeral.
+BLOCK_ACTIONS_FROM_EPHEMERAL = {
+    key: value for key, value in BLOCK_ACTIONS_FROM_MESSAGE.items() if key != "message"
+} | {
+    "container": {
+        "type": "message",
+        "message_ts": "1716812345.000300",
+        "channel_id": CHANNEL,
+        "is_ephemeral": True,
+    }
+}
+
+MODAL_BLOCKS: list[dict[str, Any]] = [
+    {
+        "type": "input",
+        "block_id": "outcome",
+        "label": plain("Who did you reach?"),
+        "optional": False,
+        "dispatch_action": False,
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "text",
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+    },
+    {
+        "type": "input",
+        "block_id": "chamber",
+        "label": plain("Chamber"),
+        "optional": False,
+        "dispatch_action": False,
+        "element": {
+            "type": "static_select",
+            "action_id": "choice",
+            "options": [
+                {"text": plain("House"), "value": "house"},
+                {"text": plain("Senate"), "value": "senate"},
+            ],
+        },
+    },
+    {
+        "type": "input",
+        "block_id": "where",
+        "label": plain("Channel"),
+        "optional": True,
+        "dispatch_action": False,
+        "element": {"type": "channels_select", "action_id": "channel"},
+    },
+    {
+        "type": "actions",
+        "block_id": "help",
+        "elements": [{"type": "button", "action_id": "report:help", "text": plain("Help")}],
+    },
+]
+
+
+def modal_view(state_values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": VIEW,
+        "team_id": TEAM,
+        "type": "modal",
+        "blocks": MODAL_BLOCKS,
+        "private_metadata": "campaign:42",
+        "callback_id": "report",
+        "state": {"values": state_values},
+        "hash": "1716812360.AbCdEfGh",
+        "title": plain("Report a call"),
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": plain("Cancel"),
+        "submit": plain("Log it"),
+        "previous_view_id": None,
+        "root_view_id": VIEW,
+        "app_id": APP,
+        "external_id": "",
+        "app_installed_team_id": TEAM,
+        "bot_id": BOT,
+    }
+
+
+SUBMITTED_VALUES = {
+    "outcome": {"text": {"type": "plain_text_input", "value": "staffer"}},
+    "chamber": {
+        "choice": {
+            "type": "static_select",
+            "selected_option": {"text": plain("Senate"), "value": "senate"},
+        }
+    },
+    "where": {"channel": {"type": "channels_select", "selected_channel": CHANNEL}},
+}
+
+BLOCK_ACTIONS_FROM_VIEW = {
+    "type": "block_actions",
+    "user": USER_BRIEF,
+    "api_app_id": APP,
+    "token": "verificationToken0123",
+    "container": {"type": "view", "view_id": VIEW},
+    "trigger_id": TRIGGER,
+    "team": TEAM_BRIEF,
+    "enterprise": None,
+    "is_enterprise_install": False,
+    "view": modal_view({}),
+    "actions": [
+        {
+            "action_id": "report:help",
+            "block_id": "help",
+            "text": plain("Help"),
+            "type": "button",
+            "action_ts": "1716812361.000100",
+        }
+    ],
+}
+
+VIEW_SUBMISSION = {
+    "type": "view_submission",
+    "team": TEAM_BRIEF,
+    "user": USER_BRIEF,
+    "api_app_id": APP,
+    "token": "verificationToken0123",
+    "trigger_id": TRIGGER,
+    "view": modal_view(SUBMITTED_VALUES),
+    "response_urls": [],
+    "is_enterprise_install": False,
+    "enterprise": None,
+}
+
+APP_HOME_OPENED = {
+    "token": "verificationToken0123",
+    "team_id": TEAM,
+    "context_team_id": TEAM,
+    "context_enterprise_id": None,
+    "api_app_id": APP,
+    "event": {
+        "type": "app_home_opened",
+        "user": USER,
+        "channel": "D0CB1DM01",
+        "tab": "home",
+        "event_ts": "1716812370.000100",
+    },
+    "type": "event_callback",
+    "event_id": "Ev0CB1HOME1",
+    "event_time": 1716812370,
+    "authorizations": [
+        {
+            "enterprise_id": None,
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "is_bot": True,
+            "is_enterprise_install": False,
+        }
+    ],
+    "is_ext_shared_channel": False,
+    "event_context": "4-eyJldCI6ImFwcF9ob21lX29wZW5lZCJ9-T0CB1SPR1",
+}
+
+URL_VERIFICATION = {
+    "token": "verificationToken0123",
+    "challenge": "c3p0r2d2",
+    "type": "url_verification",
+}
+
+# kind (Socket Mode envelope type), payload, is_x predicate, what bolt extracts into the context
+SAMPLES: dict[str, tuple[str, dict[str, Any], Callable[[dict[str, Any]], bool], dict[str, Any]]] = {
+    "slash_command": (
+        "slash_commands",
+        SLASH_COMMAND,
+        payload_utils.is_slash_command,
+        {"team_id": TEAM, "user_id": USER, "channel_id": CHANNEL, "response_url": COMMAND_URL},
+    ),
+    "block_actions_message": (
+        "interactive",
+        BLOCK_ACTIONS_FROM_MESSAGE,
+        payload_utils.is_block_actions,
+        {"team_id": TEAM, "user_id": USER, "channel_id": CHANNEL, "response_url": ACTION_URL},
+    ),
+    "block_actions_ephemeral": (
+        "interactive",
+        BLOCK_ACTIONS_FROM_EPHEMERAL,
+        payload_utils.is_block_actions,
+        {"team_id": TEAM, "user_id": USER, "channel_id": CHANNEL, "response_url": ACTION_URL},
+    ),
+    "block_actions_view": (
+        "interactive",
+        BLOCK_ACTIONS_FROM_VIEW,
+        payload_utils.is_block_actions,
+        {"team_id": TEAM, "user_id": USER, "channel_id": None, "response_url": None},
+    ),
+    "view_submission": (
+        "interactive",
+        VIEW_SUBMISSION,
+        payload_utils.is_view_submission,
+        {"team_id": TEAM, "user_id": USER, "channel_id": None, "response_url": None},
+    ),
+    "app_home_opened": (
+        "events_api",
+        APP_HOME_OPENED,
+        payload_utils.is_app_home_opened_event,
+        {"team_id": TEAM, "user_id": USER, "channel_id": "D0CB1DM01", "response_url": None},
+    ),
+}
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def http_request(kind: str, payload: dict[str, Any], secret: str = SECRET) -> AsyncBoltRequest:
+    """The request as bolt's aiohttp adapter builds it from Slack's signed POST."""
+    body, content_type = payloads.http_body(kind, payload)
+    headers = payloads.signed_headers(secret, body, content_type)
+    return AsyncBoltRequest(body=body.decode(), headers=dict(headers))
+
+
+def socket_request(kind: str, payload: dict[str, Any]) -> AsyncBoltRequest:
+    """The request as bolt's Socket Mode adapter builds it from an envelope."""
+    envelope = json.loads(json.dumps(payloads.envelope(kind, payload)))
+    request = SocketModeRequest.from_dict(envelope)
+    assert request is not None and request.type == kind
+    return AsyncBoltRequest(mode="socket_mode", body=request.payload)
+
+
+def context_fields(request: AsyncBoltRequest) -> dict[str, Any]:
+    context = request.context
+    return {
+        "team_id": context.team_id,
+        "user_id": context.user_id,
+        "channel_id": context.channel_id,
+        "response_url": context.response_url,
+    }
+
+
+def adapter_reads(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The fields the Slack adapter reads from each kind of request."""
+    if name == "slash_command":
+        command = payload_utils.to_command(body)
+        assert command is not None
+        keys = ("command", "text", "user_id", "team_id", "channel_id", "trigger_id", "response_url")
+        return {key: command[key] for key in keys}
+    if name.startswith("block_actions"):
+        action = payload_utils.to_action(body)
+        assert action is not None
+        read: dict[str, Any] = {
+            "action_id": action["action_id"],
+            "block_id": action["block_id"],
+            "type": action["type"],
+            "user": body["user"]["id"],
+            "team": body["team"]["id"],
+            "trigger_id": body["trigger_id"],
+            "container": body["container"]["type"],
+        }
+        if body["container"]["type"] == "message":
+            read |= {
+                "channel": body["channel"]["id"],
+                "message_ts": body["container"]["message_ts"],
+                "is_ephemeral": body["container"]["is_ephemeral"],
+                "response_url": body["response_url"],
+            }
+        else:
+            read |= {
+                "view_id": body["view"]["id"],
+                "view_hash": body["view"]["hash"],
+                "callback_id": body["view"]["callback_id"],
+                "private_metadata": body["view"]["private_metadata"],
+            }
+        return read
+    if name == "view_submission":
+        view = payload_utils.to_view(body)
+        assert view is not None
+        values = view["state"]["values"]
+        return {
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "view_id": view["id"],
+            "user": body["user"]["id"],
+            "team": body["team"]["id"],
+            "outcome": values["outcome"]["text"]["value"],
+            "chamber": values["chamber"]["choice"]["selected_option"]["value"],
+            "where": values["where"]["channel"]["selected_channel"],
+        }
+    event = payload_utils.to_event(body)
+    assert event is not None
+    return {"type": event["type"], "user": event["user"], "tab": event["tab"]}
+
+
+def shape(value: Any) -> Any:
+    """The JSON shape of a value: keys and types, lists by their first item."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def missing_from(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    """Where `actual` lacks a key of `expected` or has another type (None matches
+    anything: Slack sends null for absent optional values)."""
+    if expected == "NoneType" or actual == "NoneType":
+        return []
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path}: an object in Slack's payload, {actual} in the fake's"]
+        problems: list[str] = []
+        for key, item in expected.items():
+            if key not in actual:
+                problems.append(f"{path}.{key}: missing")
+            else:
+                problems += missing_from(item, actual[key], f"{path}.{key}")
+        return problems
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return [f"{path}: an array in Slack's payload, {actual} in the fake's"]
+        if expected and actual:
+            return missing_from(expected[0], actual[0], f"{path}[0]")
+        return []
+    return (
+        []
+        if expected == actual
+        else [f"{path}: {expected} in Slack's payload, {actual} in the fake's"]
+    )
+
+
+class Seen(dict[str, dict[str, Any]]):
+    """What each listener received. Event listeners run after bolt's automatic ack, so a
+    test waits for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = Signal()
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        super().__setitem__(key, value)
+        self.changed.fire()
+
+    async def wait(self, name: str) -> dict[str, Any]:
+        await self.changed.wait_until(lambda: name in self, 5, f"the {name} listener")
+        return self[name]
+
+
+def contract_app(seen: Seen) -> AsyncApp:
+    """A bolt app with one listener per kind of request; no network (authorize answers
+    directly, the client points at a closed port)."""
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str, user_id: str | None
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token="xoxb-contract",
+            bot_id=BOT,
+            bot_user_id=BOT_USER,
+        )
+
+    app = AsyncApp(
+        signing_secret=SECRET,
+        authorize=authorize,
+        client=AsyncWebClient(base_url="http://127.0.0.1:9/api/"),
+    )
+
+    @app.command("/callbot")
+    async def command(ack: Any, body: dict[str, Any]) -> None:
+        seen["slash_command"] = body
+        await ack()
+
+    @app.action("pledge:yes")
+    async def pledge(ack: Any, body: dict[str, Any]) -> None:
+        seen[
+            "block_actions_ephemeral"
+            if body["container"]["is_ephemeral"]
+            else "block_actions_message"
+        ] = body
+        await ack()
+
+    @app.action({"action_id": "report:help", "block_id": "help"})
+    async def help_clicked(ack: Any, body: dict[str, Any]) -> None:
+        seen["block_actions_view"] = body
+        await ack()
+
+    @app.view_submission("report")
+    async def submitted(ack: Any, body: dict[str, Any]) -> None:
+        seen["view_submission"] = body
+        await ack(response_action="errors", errors={"outcome": "Who picked up?"})
+
+    @app.event("app_home_opened")
+    async def home(event: dict[str, Any], body: dict[str, Any]) -> None:
+        seen["app_home_opened"] = body
+
+    return app
+
+
+# -- Slack's samples through bolt ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+@pytest.mark.parametrize("mode", ["http", "socket_mode"])
+async def test_bolt_parses_slacks_samples_where_the_adapter_reads_them(
+    name: str, mode: str
+) -> None:
+    kind, payload, predicate, context = SAMPLES[name]
+    request = http_request(kind, payload) if mode == "http" else socket_request(kind, payload)
+    assert request.body == payload  # form fields, payload=<json> and JSON all decode back
+    assert predicate(request.body)
+    assert context_fields(request) == context
+    reads = adapter_reads(name, request.body)
+    assert None not in reads.values()
+
+    seen = Seen()
+    response = await contract_app(seen).async_dispatch(request)
+    assert response.status == 200, response.body
+    assert await seen.wait(name) == payload  # the listener registered for it ran
+    if name == "view_submission":
+        assert json.loads(response.body) == {
+            "response_action": "errors",
+            "errors": {"outcome": "Who picked up?"},
+        }
+
+
+async def test_bolt_answers_url_verification_and_refuses_bad_signatures() -> None:
+    app = contract_app(Seen())
+    response = await app.async_dispatch(http_request("events_api", URL_VERIFICATION))
+    assert response.status == 200 and json.loads(response.body) == {"challenge": "c3p0r2d2"}
+    forged = http_request("slash_commands", SLASH_COMMAND, secret="someone-else")
+    assert (await app.async_dispatch(forged)).status == 401
+
+
+def test_the_adapter_reads_the_same_fields_from_every_sample() -> None:
+    reads = {name: adapter_reads(name, payload) for name, (_, payload, _, _) in SAMPLES.items()}
+    assert reads["slash_command"]["text"] == "call 62704"
+    assert reads["block_actions_message"]["response_url"] == ACTION_URL
+    assert reads["block_actions_ephemeral"]["is_ephemeral"] is True
+    assert reads["block_actions_view"]["private_metadata"] == "campaign:42"
+    assert reads["view_submission"] == {
+        "callback_id": "report",
+        "private_metadata": "campaign:42",
+        "view_id": VIEW,
+        "user": USER,
+        "team": TEAM,
+        "outcome": "staffer",
+        "chamber": "senate",
+        "where": CHANNEL,
+    }
+    assert reads["app_home_opened"] == {"type": "app_home_opened", "user": USER, "tab": "home"}
+
+
+# -- the fake's payloads: same shape, same parse ------------------------------------------------
+
+
+def fake_payloads() -> dict[str, tuple[str, dict[str, Any]]]:
+    """The fake's own payload for each sample, built from a small fake world."""
+    fake = FakeSlack(app_id=APP)  # not started: nothing is served in this test
+    workspace = fake.add_workspace("Springfield Callers")
+    general = workspace.add_channel("general")
+    alice = workspace.add_user("alice")
+    trigger = "1.2.3"
+    hook = f"http://127.0.0.1:8080/hooks/{workspace.id}/1/secret"
+    message = fake.create_message(
+        workspace,
+        general.id,
+        {"text": "Will you call today?", "blocks": MESSAGE_BLOCKS},
+        viewer=None,
+    )
+    ephemeral = fake.create_message(
+        workspace, general.id, {"text": "Will you call?", "blocks": MESSAGE_BLOCKS}, viewer=alice
+    )
+    definition = {
+        key: value
+        for key, value in modal_view({}).items()
+        if key in ("type", "blocks", "private_metadata", "callback_id", "title", "close", "submit")
+    }
+    view = FakeView(view_id=fake.ids.next("V"), user=alice, definition=definition)
+    button = MESSAGE_BLOCKS[1]["elements"][0]
+    help_button = MODAL_BLOCKS[3]["elements"][0]
+    on_message: dict[str, Any] = {
+        "app_id": APP,
+        "user": alice,
+        "channel_name": "general",
+        "action": payloads.block_action(MESSAGE_BLOCKS[1], button),
+        "state_values": {},
+        "response_url": hook,
+        "trigger_id": trigger,
+    }
+    state = {
+        "outcome": {"text": {"type": "plain_text_input", "value": "staffer"}},
+        "chamber": {
+            "choice": {
+                "type": "static_select",
+                "selected_option": {"text": plain("Senate"), "value": "senate"},
+            }
+        },
+        "where": {"channel": {"type": "channels_select", "selected_channel": general.id}},
+    }
+    home = payloads.app_home_opened(
+        user=alice, dm_id=workspace.dm_id(alice), home=None, event_ts="1.2"
+    )
+    return {
+        "slash_command": (
+            "slash_commands",
+            payloads.slash_command(
+                app_id=APP,
+                user=alice,
+                channel=general,
+                command="/callbot",
+                text="call 62704",
+                response_url=hook,
+                trigger_id=trigger,
+            ),
+        ),
+        "block_actions_message": (
+            "interactive",
+            payloads.block_actions_on_message(message=message, **on_message),
+        ),
+        "block_actions_ephemeral": (
+            "interactive",
+            payloads.block_actions_on_message(message=ephemeral, **on_message),
+        ),
+        "block_actions_view": (
+            "interactive",
+            payloads.block_actions_in_view(
+                app_id=APP,
+                user=alice,
+                view=view,
+                action=payloads.block_action(MODAL_BLOCKS[3], help_button),
+                trigger_id=trigger,
+            ),
+        ),
+        "view_submission": (
+            "interactive",
+            payloads.view_submission(
+                app_id=APP, user=alice, view=view, state_values=state, trigger_id=trigger
+            ),
+        ),
+        "app_home_opened": (
+            "events_api",
+            payloads.event_callback(app_id=APP, workspace=workspace, event=home, event_id="Ev1"),
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_the_fakes_payloads_have_slacks_shape(name: str) -> None:
+    kind, payload = fake_payloads()[name]
+    sample_kind, sample, _, _ = SAMPLES[name]
+    assert kind == sample_kind
+    assert missing_from(shape(sample), shape(payload)) == []
+    # no keys Slack would not send, either (at the top level)
+    assert set(payload) == set(sample)
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+@pytest.mark.parametrize("mode", ["http", "socket_mode"])
+async def test_the_fakes_payloads_parse_like_slacks(name: str, mode: str) -> None:
+    kind, payload = fake_payloads()[name]
+    _, sample, predicate, expected_context = SAMPLES[name]
+    request = http_request(kind, payload) if mode == "http" else socket_request(kind, payload)
+    assert request.body == payload and predicate(request.body)
+    context = context_fields(request)
+    # the same context fields are filled (the values are the fake's ids)
+    assert {k: v is None for k, v in context.items()} == {
+        k: v is None for k, v in expected_context.items()
+    }
+    sample_reads = adapter_reads(name, http_request(kind, sample).body)
+    fake_reads = adapter_reads(name, request.body)
+    assert set(fake_reads) == set(sample_reads)
+    assert {k: type(v) for k, v in fake_reads.items()} == {
+        k: type(v) for k, v in sample_reads.items()
+    }
+    seen = Seen()
+    response = await contract_app(seen).async_dispatch(request)
+    assert response.status == 200 and await seen.wait(name) == payload
+
+
+def test_the_fakes_signatures_verify_with_slack_sdk() -> None:
+    body = urlencode(SLASH_COMMAND).encode()
+    now = int(time.time())
+    headers = payloads.signed_headers(
+        SECRET, body, "application/x-www-form-urlencoded", timestamp=now
+    )
+    verifier = SignatureVerifier(SECRET)
+    assert verifier.is_valid(
+        body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
+    )
+    assert not verifier.is_valid(body + b"x", str(now), headers["X-Slack-Signature"])
+    assert not SignatureVerifier("other").is_valid(body, str(now), headers["X-Slack-Signature"])
+    assert payloads.sign(SECRET, now, body) == headers["X-Slack-Signature"]
