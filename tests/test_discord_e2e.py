@@ -28,13 +28,12 @@ import callbot.services
 from callbot.core import Core
 from callbot.db.models import CallOutcome, Community, Pledge
 from callbot.notify import DestinationGone
-from callbot.replies import Action, Fact, Reply, Style, Tone
+from callbot.replies import OPEN_FORM_LABEL, Action, Fact, Reply, Style, Tone
 from callbot.safety import ZERO_WIDTH_SPACE
 from callbot.workload import Workload
 from callbot_discord import cli
 from callbot_discord.adapter import DiscordAdapter
 from callbot_discord.client import CallbotClient, build_client
-from callbot_discord.responder import OPEN_FORM_LABEL
 from callbot_discord.settings import DiscordSettings
 from conftest import FIXTURES, Clock, build_core, make_settings
 from fakes.discord_fake import (

@@ -11,14 +11,14 @@ import discord
 import pytest
 
 from callbot.campaigns import CampaignCatalog
-from callbot.replies import Action, Form, FormField, Reply, Style
+from callbot.replies import OPEN_FORM_LABEL, Action, Form, FormField, Reply, Style, form_as_button
 from callbot.safety import ZERO_WIDTH_SPACE
 from callbot.services.help import MEMBER_COMMANDS
 from callbot_discord import cli
 from callbot_discord.actors import actor_from_interaction
 from callbot_discord.choices import COMMON_ZONES, campaign_choices, timezone_choices
 from callbot_discord.commands import call_reopen, describe
-from callbot_discord.responder import OPEN_FORM_LABEL, form_as_button, submitted_values, with_choice
+from callbot_discord.responder import submitted_values, with_choice
 from callbot_discord.tree import build_tree
 
 GUILD_ID = 811111111111111111

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import discord
@@ -21,7 +20,14 @@ from discord import app_commands
 from callbot import services
 from callbot.core import Core
 from callbot.errors import apology, problem
-from callbot.replies import Action, Actor, Reply, Style, Tone, component_id, parse_component_id
+from callbot.replies import (
+    Actor,
+    Reply,
+    component_id,
+    continues_card,
+    form_as_button,
+    parse_component_id,
+)
 from callbot.services.dispatch import STALE
 from callbot.workload import Workload
 from callbot_discord.actors import PLATFORM, actor_from_interaction
@@ -32,16 +38,11 @@ log = logging.getLogger(__name__)
 
 #: How long after receipt an answer may take before we defer; Discord's own deadline is 3 s.
 RESPONSE_BUDGET = 2.0
-#: Clicks whose answer is an aside: it comes as a new message so the card it came from stays.
-ASIDE_KINDS = frozenset({"about"})
-#: Tones of an answer that carries a card on (a problem keeps the card and comes on its own).
-CONTINUING_TONES = frozenset({Tone.INFO, Tone.SUCCESS})
 UNKNOWN_INTERACTION = 10062
 #: The queue's pace is measured on the past; while a burst builds up it only gets slower.
 SAFETY = 0.5
 #: An interaction apparently older than this means our clock is off, not that it waited.
 CLOCK_SKEW_LIMIT = 30.0
-OPEN_FORM_LABEL = "Fill in the form"
 
 NOT_IN_A_SERVER = problem("callbot works inside a server: use its commands there.")
 OUTDATED_COMMAND = problem(
@@ -74,17 +75,6 @@ def with_choice(custom_id: str, choice: str) -> str | None:
     except ValueError:
         return None
     return chosen if is_core_component(chosen) else None
-
-
-def form_as_button(reply: Reply, reopen: str | None) -> Reply:
-    """A reply whose form cannot be a modal here (modals must be the first response):
-    a button that asks again, which then gets the form as its first response."""
-    if reply.form is None:
-        return reply
-    actions = reply.actions
-    if reopen is not None:
-        actions = (Action(reopen, OPEN_FORM_LABEL, Style.PRIMARY), *actions)
-    return replace(reply, form=None, actions=actions)
 
 
 def _age(interaction: discord.Interaction[Any]) -> float:
@@ -125,7 +115,7 @@ class Responder:
     ) -> None:
         """A slash command; `reopen` is a component id that asks again for a late form."""
         await self._answer(
-            interaction, service, context={"command": command}, reopen=reopen, in_place=False
+            interaction, service, context={"command": command}, reopen=reopen, card=None
         )
 
     async def on_component(
@@ -138,13 +128,12 @@ class Responder:
                 self.core, actor, custom_id, interaction_id=str(interaction.id), choice=choice
             )
 
-        kind = parse_component_id(custom_id)[0]
         await self._answer(
             interaction,
             service,
             context={"component": custom_id, "choice": choice},
             reopen=custom_id if choice is None else with_choice(custom_id, choice),
-            in_place=kind not in ASIDE_KINDS and _on_private_message(interaction),
+            card=custom_id if _on_private_message(interaction) else None,
         )
 
     async def on_modal(self, interaction: discord.Interaction[Any]) -> None:
@@ -166,7 +155,7 @@ class Responder:
             service,
             context={"form": custom_id, "fields": sorted(values)},
             reopen=None,
-            in_place=_on_private_message(interaction),
+            card=custom_id if _on_private_message(interaction) else None,
         )
 
     async def on_stale(self, interaction: discord.Interaction[Any]) -> None:
@@ -180,7 +169,7 @@ class Responder:
             service,
             context={"stale": str(interaction_data(interaction).get("custom_id", ""))},
             reopen=None,
-            in_place=False,
+            card=None,
         )
 
     async def on_app_command_error(
@@ -195,7 +184,7 @@ class Responder:
             reply = NOT_IN_A_SERVER
         else:
             reply = apology(log, error, platform=PLATFORM, **context)
-        await self._deliver(interaction, reply, in_place=False, reopen=None, context=context)
+        await self._deliver(interaction, reply, card=None, reopen=None, context=context)
 
     def _context(
         self, interaction: discord.Interaction[Any], extra: Mapping[str, object]
@@ -214,8 +203,10 @@ class Responder:
         *,
         context: Mapping[str, object],
         reopen: str | None,
-        in_place: bool,
+        card: str | None,
     ) -> None:
+        """Run `service` for the interaction and send its reply. `card` is the id of the
+        component clicked or submitted when it came from a private card the answer may replace."""
         with self.workload.tracking():
             deadline = asyncio.get_running_loop().time() + self.budget - _age(interaction)
             full_context = self._context(interaction, context)
@@ -229,9 +220,7 @@ class Responder:
                     )
                 except Exception as exc:
                     reply = apology(log, exc, platform=PLATFORM, **full_context)
-            await self._deliver(
-                interaction, reply, in_place=in_place, reopen=reopen, context=full_context
-            )
+            await self._deliver(interaction, reply, card=card, reopen=reopen, context=full_context)
 
     async def _in_time(
         self,
@@ -266,12 +255,12 @@ class Responder:
         interaction: discord.Interaction[Any],
         reply: Reply,
         *,
-        in_place: bool,
+        card: str | None,
         reopen: str | None,
         context: Mapping[str, object],
     ) -> None:
         try:
-            await self._send(interaction, reply, in_place=in_place, reopen=reopen)
+            await self._send(interaction, reply, card=card, reopen=reopen)
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_INTERACTION:
                 log.warning("interaction expired before the answer was sent: %s", context)
@@ -288,7 +277,7 @@ class Responder:
     ) -> None:
         sorry = apology(log, exc, platform=PLATFORM, stage="send", **context)
         try:
-            await self._send(interaction, sorry, in_place=False, reopen=None)
+            await self._send(interaction, sorry, card=None, reopen=None)
         except Exception:
             log.exception("could not send the apology either: %s", context)
 
@@ -297,7 +286,7 @@ class Responder:
         interaction: discord.Interaction[Any],
         reply: Reply,
         *,
-        in_place: bool,
+        card: str | None,
         reopen: str | None,
     ) -> None:
         response = interaction.response
@@ -316,7 +305,7 @@ class Responder:
             await response.send_modal(modal)
             return
         rendered = render(form_as_button(reply, reopen))
-        if in_place and reply.private and reply.tone in CONTINUING_TONES:
+        if card is not None and continues_card(card, reply):
             await response.edit_message(**rendered.edit_arguments())
         else:
             await response.send_message(**rendered.send_arguments(), ephemeral=reply.private)

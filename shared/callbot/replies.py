@@ -7,7 +7,7 @@ carry their own state in their ids (`kind:arg:arg...`), so they keep working aft
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 COMPONENT_ID_MAX = 100  # Discord's custom_id limit, the tighter of the two platforms
@@ -141,3 +141,29 @@ class Reply:
     tone: Tone = Tone.INFO
     private: bool = True
     footer: str = ""
+
+
+# -- how adapters place a reply -------------------------------------------------------------------
+
+#: Clicks whose answer is an aside: it comes as a new message so the card it came from stays.
+ASIDE_KINDS = frozenset({"about"})
+OPEN_FORM_LABEL = "Fill in the form"
+
+
+def continues_card(component: str, reply: Reply) -> bool:
+    """Whether the answer to a click on a private card replaces that card (the next step of
+    the flow) rather than coming as a new message (an aside, or a problem, which keeps the
+    card so the member can try again)."""
+    kind = parse_component_id(component)[0]
+    return kind not in ASIDE_KINDS and reply.private and reply.tone in (Tone.INFO, Tone.SUCCESS)
+
+
+def form_as_button(reply: Reply, reopen: str | None) -> Reply:
+    """A reply whose form cannot be shown now (a platform opens forms only in direct answer to
+    a fresh click or command): a button that asks again, whose click then opens the form."""
+    if reply.form is None:
+        return reply
+    actions = reply.actions
+    if reopen is not None:
+        actions = (Action(reopen, OPEN_FORM_LABEL, Style.PRIMARY), *actions)
+    return replace(reply, form=None, actions=actions)
