@@ -79,13 +79,14 @@ class TypedCommands:
     def __init__(self, catalogue: tuple[CommandInfo, ...]) -> None:
         self.catalogue = catalogue
         self._usage = {info.name: info.usage for info in catalogue}
+        # Services are looked up when a command runs (not bound here), like every adapter does.
         handlers: dict[str, Handler] = {
-            "call": self._with_campaign(services.start_call),
-            "pledge": self._with_campaign(services.pledge),
-            "unpledge": self._with_campaign(services.unpledge),
-            "tally": self._with_campaign(services.tally),
+            "call": self._with_campaign(lambda *a: services.start_call(*a)),
+            "pledge": self._with_campaign(lambda *a: services.pledge(*a)),
+            "unpledge": self._with_campaign(lambda *a: services.unpledge(*a)),
+            "tally": self._with_campaign(lambda *a: services.tally(*a)),
             "leaderboard": self._leaderboard,
-            "mystats": self._without_arguments(services.my_stats),
+            "mystats": self._without_arguments(lambda *a: services.my_stats(*a)),
             "profile": self._profile,
             "forget": self._without_arguments(self._forget),
             "help": self._without_arguments(self._help),

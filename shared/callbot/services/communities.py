@@ -3,6 +3,8 @@ alert channel. Only organizers may change it; the core decides who is one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callbot.core import Core
@@ -35,6 +37,32 @@ def _setup_reply(core: Core, community: Community, saved: bool) -> Reply:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SetupValues:
+    """A community's settings as they stand, for an organizer to edit in a form."""
+
+    timezone: str
+    organizer_role_id: str | None
+    organizer_user_ids: tuple[str, ...]
+    featured_campaign: str | None
+    alert_channel_id: str | None
+
+
+async def setup_values(core: Core, actor: Actor) -> SetupValues | Reply:
+    """The community's settings for an organizer; anyone else gets the refusal to show."""
+    async with core.sessions.begin() as session:
+        community = await ensure_community(session, core, actor)
+        if not is_organizer(community, actor):
+            return problem(NOT_ORGANIZER)
+        return SetupValues(
+            timezone=community.timezone,
+            organizer_role_id=community.organizer_role_id,
+            organizer_user_ids=tuple(community.organizer_user_ids or ()),
+            featured_campaign=community.featured_campaign,
+            alert_channel_id=community.alert_channel_id,
+        )
+
+
 async def show_setup(core: Core, actor: Actor) -> Reply:
     """The community's settings, for organizers."""
     async with core.sessions.begin() as session:
@@ -64,10 +92,12 @@ async def configure_community(
     alert_channel_id: str | None = None,
     add_organizer: str | None = None,
     remove_organizer: str | None = None,
+    organizer_user_ids: Sequence[str] | None = None,
 ) -> Reply:
     """Change the community's setup. Everything is checked first; a bad value changes nothing.
 
-    An empty string clears the organizer role, featured campaign or alert channel.
+    An empty string clears the organizer role, featured campaign or alert channel;
+    `organizer_user_ids` replaces the whole list of organizers named one by one.
     """
     async with core.sessions.begin() as session:
         community = await ensure_community(session, core, actor)
@@ -90,6 +120,8 @@ async def configure_community(
         if alert_channel_id is not None:
             community.alert_channel_id = alert_channel_id or None
         organizers = list(community.organizer_user_ids or [])
+        if organizer_user_ids is not None:
+            organizers = list(dict.fromkeys(user for user in organizer_user_ids if user))
         if add_organizer and add_organizer not in organizers:
             organizers.append(add_organizer)
         if remove_organizer in organizers:
