@@ -1061,6 +1061,19 @@ class FakeSlack:
             if not exists:
                 raise FakeSlackError(f"{chosen!r} is not something {user.name} can pick")
             return {"type": kind, key[1]: chosen}
+        if kind == "multi_users_select":
+            # `given` names the users, comma-separated ("" picks nobody).
+            picked = (
+                [u for u in given.split(",") if u]
+                if given is not None
+                else list(element.get("initial_users") or [])
+            )
+            if not picked:
+                missing()
+            strangers = [u for u in picked if workspace.user(u) is None]
+            if strangers:
+                raise FakeSlackError(f"{strangers} are not members {user.name} can pick")
+            return {"type": kind, "selected_users": picked}
         if kind in ("datepicker", "timepicker"):
             key = (
                 ("initial_date", "selected_date")

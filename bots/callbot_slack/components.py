@@ -1,0 +1,127 @@
+"""Buttons, selects and forms: every `action_id` and modal `callback_id` the adapter sends is a
+core component id, so any click or submission, however old, goes to
+`callbot.services.handle_component` with the state it carries.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from callbot import services
+from callbot.replies import Actor, Reply, component_id, parse_component_id
+from callbot_slack.actors import actor_from, team_id_of, user_id_of
+from callbot_slack.home import publish_home
+from callbot_slack.render import submitted_values
+from callbot_slack.responder import Origin, SlackResponder
+from callbot_slack.setup import CALLBACK_ID as SETUP_CALLBACK_ID
+
+ANY = re.compile(r".+")
+INTERACTION_ID_MAX = 100
+
+
+def origin_of_action(body: dict[str, Any], action_id: str) -> Origin:
+    """A click on a message (answered through its response_url, replacing the card when it
+    is private: ephemeral or in the app's Messages tab) or on the App Home (answered in the
+    Messages tab)."""
+    container = body.get("container") or {}
+    channel = body.get("channel") or {}
+    channel_id = str(container.get("channel_id") or channel.get("id") or "") or None
+    home = container.get("type") == "view"
+    private = bool(container.get("is_ephemeral")) or (channel_id or "").startswith("D")
+    return Origin(
+        team_id=team_id_of(body),
+        user_id=user_id_of(body),
+        channel_id=None if home else channel_id,
+        response_url=None if home else body.get("response_url") or None,
+        trigger_id=body.get("trigger_id") or None,
+        card=action_id if private and not home else None,
+        home=home,
+    )
+
+
+def chosen(action: dict[str, Any]) -> str | None:
+    """The value picked in a select (None for a button)."""
+    option = action.get("selected_option")
+    return str(option.get("value")) if isinstance(option, dict) and option.get("value") else None
+
+
+def reopen_for(action_id: str, choice: str | None) -> str | None:
+    """The id that asks again for a form this click led to (the click itself, with the
+    choice for a select), when the form comes too late to open as a modal."""
+    if choice is None:
+        return action_id
+    kind, args = parse_component_id(action_id)
+    try:
+        return component_id(kind, *args, choice)
+    except ValueError:
+        return None
+
+
+def register(app: AsyncApp, responder: SlackResponder) -> None:
+    """Listen for every click and every form submission (the setup form has its own)."""
+    core = responder.core
+
+    @app.action(ANY)
+    async def on_action(
+        ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        actor = actor_from(body)
+        if actor is None:
+            return
+        action_id = str(action.get("action_id") or "")
+        choice = chosen(action)
+        # Unique per click (a retry of the same click records nothing twice).
+        interaction_id = f"{actor.user_id}:{action.get('action_ts') or body.get('trigger_id')}"
+
+        async def service(actor: Actor) -> Reply:
+            return await services.handle_component(
+                core,
+                actor,
+                action_id,
+                interaction_id=interaction_id[:INTERACTION_ID_MAX],
+                choice=choice,
+            )
+
+        origin = origin_of_action(body, action_id)
+        await responder.answer(
+            client,
+            origin,
+            actor,
+            service,
+            reopen=reopen_for(action_id, choice),
+            context={"component": action_id, "choice": choice},
+        )
+        if origin.home:
+            await publish_home(responder, client, actor)  # counts shown there may have moved
+
+    @app.view(re.compile(rf"^(?!{re.escape(SETUP_CALLBACK_ID)}$).+"))
+    async def on_submission(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()  # closes the modal; the answer comes as a message
+        actor = actor_from(body)
+        if actor is None:
+            return
+        view = body.get("view") or {}
+        form_id = str(view.get("callback_id") or "")
+        values = submitted_values(view.get("state") or {})
+
+        async def service(actor: Actor) -> Reply:
+            return await services.handle_component(
+                core, actor, form_id, interaction_id=str(view.get("id") or ""), values=values
+            )
+
+        origin = Origin.of_submission(
+            actor.community_id, actor.user_id, str(view.get("private_metadata") or "")
+        )
+        await responder.answer(
+            client,
+            origin,
+            actor,
+            service,
+            reopen=None,
+            context={"form": form_id, "fields": sorted(values)},
+        )

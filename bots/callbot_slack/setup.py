@@ -1,0 +1,182 @@
+"""Organizer setup: `/callbot setup` opens a modal with the workspace's settings.
+
+Organizers are the workspace's owners and admins (as users.info says) plus the members named
+in the modal. The core decides, on opening and again on saving, so a member who reaches the
+modal anyway gets a clear refusal and nothing changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from callbot.core import Core
+from callbot.errors import apology, problem
+from callbot.replies import Actor, Reply
+from callbot.services.communities import SetupValues, configure_community, setup_values
+from callbot_slack.actors import PLATFORM, actor_from, team_id_of, user_id_of
+from callbot_slack.render import OPTION_TEXT_MAX, plain
+from callbot_slack.responder import Origin, SlackResponder, open_modal
+
+log = logging.getLogger(__name__)
+
+CALLBACK_ID = "callbot-setup"
+TOO_LATE = "Slack gave up waiting for the setup form. Type /callbot setup again."
+
+
+def setup_modal(core: Core, values: SetupValues, metadata: dict[str, str]) -> dict[str, Any]:
+    """The setup modal, filled in with the settings as they stand. Pure."""
+    organizers: dict[str, Any] = {"type": "multi_users_select", "action_id": "organizers"}
+    if values.organizer_user_ids:
+        organizers["initial_users"] = list(values.organizer_user_ids)
+    channel: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": "alert_channel",
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if values.alert_channel_id:
+        channel["initial_conversation"] = values.alert_channel_id
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "input",
+            "block_id": "organizers",
+            "optional": True,
+            "label": plain("Organizers (besides workspace owners and admins)", 2000),
+            "element": organizers,
+        },
+        {
+            "type": "input",
+            "block_id": "timezone",
+            "label": plain("Time zone", 2000),
+            "hint": plain("An IANA name such as America/Chicago: alerts and weeks use it.", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "timezone",
+                "initial_value": values.timezone,
+                "max_length": 64,
+            },
+        },
+    ]
+    options = [
+        {
+            "text": plain(f"{entry.spec.title} ({entry.spec.slug})", OPTION_TEXT_MAX),
+            "value": entry.spec.slug,
+        }
+        for entry in core.campaigns.all()[:100]
+    ]
+    if options:
+        featured: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": "featured",
+            "placeholder": plain("None: members choose", 150),
+            "options": options,
+        }
+        current = next((o for o in options if o["value"] == values.featured_campaign), None)
+        if current is not None:
+            featured["initial_option"] = current
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "featured",
+                "optional": True,
+                "label": plain("Featured campaign (what /call and /pledge use)", 2000),
+                "element": featured,
+            }
+        )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "alert_channel",
+            "optional": True,
+            "label": plain("Channel for action alerts and tallies", 2000),
+            "element": channel,
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain("callbot setup", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": json.dumps(metadata),
+        "blocks": blocks,
+    }
+
+
+def chosen_settings(state: dict[str, Any]) -> dict[str, Any]:
+    """configure_community's arguments from the setup modal's submitted state."""
+    values = state.get("values") or {}
+
+    def element(block: str) -> dict[str, Any]:
+        found = (values.get(block) or {}).get(block) or {}
+        return found if isinstance(found, dict) else {}
+
+    featured = element("featured").get("selected_option") or {}
+    return {
+        "organizer_user_ids": list(element("organizers").get("selected_users") or []),
+        "timezone": str(element("timezone").get("value") or "").strip() or None,
+        "featured_campaign": str(featured.get("value") or ""),
+        "alert_channel_id": str(element("alert_channel").get("selected_conversation") or ""),
+    }
+
+
+async def _organizer(
+    responder: SlackResponder, client: AsyncWebClient, body: dict[str, Any]
+) -> Actor | None:
+    team_id, user_id = team_id_of(body), user_id_of(body)
+    if not team_id or not user_id:
+        return None
+    return actor_from(body, is_admin=await responder.admins.check(client, team_id, user_id))
+
+
+async def open_setup(
+    responder: SlackResponder, client: AsyncWebClient, body: dict[str, Any]
+) -> None:
+    """`/callbot setup` (already acknowledged): the modal for organizers, a refusal for others."""
+    origin = Origin.of_command(body)
+    actor = await _organizer(responder, client, body)
+    if actor is None:
+        return
+    context = {"team": actor.community_id, "user": actor.user_id, "command": "/callbot setup"}
+    with responder.workload.tracking():
+        try:
+            values = await responder.workload.run(setup_values, responder.core, actor)
+            if isinstance(values, Reply):
+                answer = values  # the refusal
+            elif await open_modal(
+                client,
+                origin.trigger_id,
+                setup_modal(responder.core, values, origin.modal_metadata()),
+            ):
+                return
+            else:
+                answer = problem(TOO_LATE)
+        except Exception as exc:
+            answer = apology(log, exc, platform=PLATFORM, **context)
+        await responder.send(client, origin, answer, reopen=None, context=context)
+
+
+def register(app: AsyncApp, responder: SlackResponder) -> None:
+    """Listen for the setup modal's submission."""
+    core = responder.core
+
+    @app.view(CALLBACK_ID)
+    async def on_setup(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        actor = await _organizer(responder, client, body)
+        if actor is None:
+            return
+        settings = chosen_settings(view.get("state") or {})
+
+        async def save(actor: Actor) -> Reply:
+            return await configure_community(core, actor, **settings)
+
+        origin = Origin.of_submission(
+            actor.community_id, actor.user_id, str(view.get("private_metadata") or "")
+        )
+        await responder.answer(client, origin, actor, save, reopen=None, context={"view": "setup"})
