@@ -91,6 +91,9 @@ class Admins:
                 "users.info failed for %s/%s: %s", team_id, user_id, exc.response.get("error")
             )
             return False
+        except Exception:  # a network failure: same answer, and the listener must not raise
+            log.exception("users.info failed for %s/%s", team_id, user_id)
+            return False
         user = response.get("user") or {}
         admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         if len(self._known) >= ADMIN_CACHE_MAX:
