@@ -28,7 +28,7 @@ from callbot.notify import DestinationGone
 from callbot.replies import OPEN_FORM_LABEL, Action, Reply, Style
 from callbot_slack import cli
 from callbot_slack.adapter import SlackAdapter
-from callbot_slack.app import EVENTS_PATH, INSTALL_PATH, SlackApp, build_slack_app
+from callbot_slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, SlackApp, build_slack_app
 from callbot_slack.server import connected_socket_mode, serving_http
 from callbot_slack.settings import SlackSettings
 from conftest import FIXTURES, Clock, build_core, make_settings
@@ -355,6 +355,37 @@ async def test_two_workspaces_never_see_each_others_leaderboard(
             await slack.notifier.post(here.workspace.id, there.channel.id, Reply("Hi"))
         fake.errors.clear()  # the cross-workspace attempt was recorded; it was the point
     assert fake.channel_messages(there.channel) == []
+
+
+async def test_replicas_share_installations_and_oauth_state_through_the_database(
+    fake: FakeSlack, core: Core
+) -> None:
+    team = add_team(fake, "Springfield", "http")
+    replicas = [build_slack_app(core, settings_for(fake, "http", team.workspace)) for _ in "ab"]
+    try:
+        async with (
+            serving_http(replicas[0], "127.0.0.1", 0) as first,
+            serving_http(replicas[1], "127.0.0.1", 0) as second,
+        ):
+            # Behind a load balancer: the install page comes from one replica, Slack's
+            # redirect and then every request land on the other.
+            fake.deliver_http(second + EVENTS_PATH)
+            await fake.install(
+                team.workspace, first + INSTALL_PATH, redirect_url=second + REDIRECT_PATH
+            )
+            pledged = await answered(
+                await fake.slash(team.member, team.channel, "/pledge", "governor")
+            )
+            assert "Thank you for pledging" in pledged.visible_text()
+            fake.deliver_http(first + EVENTS_PATH)
+            again = await answered(
+                await fake.slash(team.member, team.channel, "/pledge", "governor")
+            )
+            assert "You've already pledged" in again.visible_text()  # one database for both
+    finally:
+        for replica in replicas:
+            await replica.responder.close()
+    assert fake.errors == []
 
 
 async def test_forged_or_stale_requests_are_refused(fake: FakeSlack, core: Core) -> None:

@@ -175,13 +175,15 @@ class OAuth:
         if installer.workspace is not workspace:
             raise FakeSlackError(f"{installer.name} is not a member of {workspace.name}")
         app_origin = URL(install_path_url).origin()
+        redirect = redirect_url or str(app_origin.with_path("/slack/oauth_redirect"))
         key = secrets.token_urlsafe(24)
-        self.sessions[key] = Session(
-            installer, redirect_url or str(app_origin.with_path("/slack/oauth_redirect"))
-        )
+        self.sessions[key] = Session(installer, redirect)
         # bolt's aiohttp adapter marks its state cookie Secure: treat the app's loopback
-        # origin as secure, as browsers do for localhost.
-        jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[app_origin])
+        # origins (install page and redirect, which replicas may serve) as secure, as
+        # browsers do for localhost.
+        jar = aiohttp.CookieJar(
+            unsafe=True, treat_as_secure_origin=[app_origin, URL(redirect).origin()]
+        )
         jar.update_cookies({SESSION_COOKIE: key}, URL(fake.base_url))
         try:
             async with aiohttp.ClientSession(cookie_jar=jar) as browser:
