@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.core import Core
 from callbot_slack import commands, components, home, setup
+from callbot_slack.installations import RememberedBots
 from callbot_slack.notifier import ClientFor, SlackNotifier
 from callbot_slack.responder import SlackResponder
 from callbot_slack.settings import SlackSettings
@@ -74,12 +76,26 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
     elif settings.mode == "http":
         assert settings.signing_secret is not None and settings.client_id is not None
         assert settings.client_secret is not None
-        store = AsyncSQLAlchemyInstallationStore(client_id=settings.client_id, engine=core.engine)
+        store = RememberedBots(
+            AsyncSQLAlchemyInstallationStore(client_id=settings.client_id, engine=core.engine)
+        )
+        client = web_client(settings)
         bolt = AsyncApp(
-            client=web_client(settings),
+            client=client,
             signing_secret=settings.signing_secret.get_secret_value(),
             installation_store=store,
             installation_store_bot_only=True,
+            # Each request names its workspace; its bot token (and auth.test's answer about
+            # it) is looked up once per workspace and process, not once per click.
+            authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]  # bolt takes it
+                logger=log,
+                installation_store=store,
+                client_id=settings.client_id,
+                client_secret=settings.client_secret.get_secret_value(),
+                bot_only=True,
+                cache_enabled=True,
+                client=client,
+            ),
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.client_id,
                 client_secret=settings.client_secret.get_secret_value(),
@@ -120,7 +136,7 @@ def _single_workspace(client: AsyncWebClient) -> ClientFor:
     return client_for
 
 
-def _installed(settings: SlackSettings, store: AsyncSQLAlchemyInstallationStore) -> ClientFor:
+def _installed(settings: SlackSettings, store: RememberedBots) -> ClientFor:
     """HTTP mode: the workspace's stored bot token, if callbot is installed there."""
 
     async def client_for(community_id: str) -> AsyncWebClient | None:

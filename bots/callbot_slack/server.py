@@ -20,9 +20,14 @@ def http_application(slack: SlackApp) -> web.Application:
     bolt), the OAuth install and redirect pages, and GET /healthz for the load balancer."""
     bolt = slack.bolt
     flow = bolt.oauth_flow
+    workload = slack.responder.workload
 
     async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        # Until bolt has the ack, no new service starts: under a burst the 3 s deadlines of
+        # the requests waiting here come before the answers of those already acknowledged.
+        with workload.acknowledging():
+            response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
 
     async def health(request: web.Request) -> web.Response:
         return web.Response(text="ok")
