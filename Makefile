@@ -11,6 +11,7 @@ STAMP := $(VENV)/.callbot-installed
 ARGS ?=
 PYTEST_ARGS ?=
 DISCORD_BENCH_ARGS ?=
+SLACK_BENCH_ARGS ?=
 
 # Packages the lock must pin although pyproject.toml does not declare them yet. Once
 # pyproject.toml lists them, drop them here (listing them twice is harmless).
@@ -25,7 +26,7 @@ help:
 	@echo "make data    download the congress data ('callbot data update')"
 	@echo "make test    run the tests (PYTEST_ARGS=...; TEST_DATABASE_URL=postgresql://... for PostgreSQL)"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict on shared/callbot and bots"
-	@echo "make bench   run the benchmarks in bench/ (ARGS=... core, DISCORD_BENCH_ARGS=... Discord)"
+	@echo "make bench   run the benchmarks in bench/ (ARGS, DISCORD_BENCH_ARGS, SLACK_BENCH_ARGS)"
 	@echo "make lock    regenerate constraints.txt from a fresh throwaway venv (Python 3.11)"
 	@echo "make install create or update .venv only"
 	@echo "make clean   remove .venv, caches and build output"
@@ -67,6 +68,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 	$(BIN)/python -m bench.discord_bench $(DISCORD_BENCH_ARGS)
+	$(BIN)/python -m bench.slack_bench $(SLACK_BENCH_ARGS)
 
 # Resolves the newest versions pyproject.toml allows (plus LOCK_EXTRAS) in a venv that is
 # thrown away afterwards, so nothing installed locally leaks into the lock.

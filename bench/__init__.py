@@ -1,5 +1,10 @@
 """Benchmarks of the callbot core (design §8.5): the figures behind the issue's targets.
 
+This page is about the core's benchmark (`python -m bench`). The platform benchmarks run the
+bot as its own process against the loopback fakes: `python -m bench.discord_bench` (a click
+burst and memory with 1,000 servers) and `python -m bench.slack_bench` (a burst of signed
+clicks on one HTTP replica); see their docstrings. `make bench` runs all three.
+
 Run them with ``make bench`` or ``python -m bench`` from the repository root::
 
     python -m bench                                     # both databases, full size

@@ -35,51 +35,43 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import platform
 import sys
-import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
-from bench.bot_process import BotProcess, running_bot_process, use_test_fakes
-from bench.civic_bench import CongressData, find_congress_data, import_data
-from bench.cli import DATABASES, DEFAULT_POSTGRES_URL, TITLES, Progress, _databases, _postgres_url
-from bench.core_bench import Unavailable, copy_campaigns, prepare_postgres, sqlite_url
-from bench.measure import Latency, percentile
-from bench.report import Figure, figure_table, figures_json, write_report
+from bench.bot_process import running_bot_process, use_test_fakes
+from bench.burst import (
+    ANSWER_TIMEOUT,
+    WARMUP_CLICKS,
+    Click,
+    Measure,
+    add_common_arguments,
+    bot_settings,
+    burst,
+    burst_figures,
+    check_clean,
+    finish,
+    positive,
+    render_report,
+    run_suite,
+    stored_pledges,
+)
+from bench.civic_bench import CongressData
+from bench.cli import Progress
+from bench.report import Figure
 from callbot.campaigns import load_campaigns
-from callbot.db.engine import create_engine
-from callbot.db.models import Pledge
 from callbot.replies import Action, Reply, Style, component_id
 from callbot_discord.render import render
 
 use_test_fakes()
 from fakes.discord_fake import FakeDiscord, FakeGuild, FakeInteraction, FakeMessage, FakeUser  # noqa: E402
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results"
-ACK_DEADLINE_S = 3.0
-P99_TARGET_MS = 500.0
 RSS_TARGET_MB = 150.0
-WARMUP_CLICKS = 20
-ANSWER_TIMEOUT = 60.0  # a deferred answer may come much later; Discord allows 15 minutes
 MODAL, DEFERRED = 9, 5  # interaction callback types
 READY_TIMEOUT = 300.0  # start-up: migrations, congress data, then every server's GUILD_CREATE
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    servers: int
-    channels: int
-    roles: int
-    clicks: int
-    burst_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,62 +85,19 @@ class World:
     clickers: list[FakeUser]
 
 
-def _positive(kind: type[int] | type[float], least: float) -> Any:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
-        return value
-
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.discord_bench",
         description="Benchmark the Discord adapter against the loopback fake Discord.",
     )
-    parser.add_argument("--servers", type=_positive(int, 1), default=1000, help="default 1000")
+    parser.add_argument("--servers", type=positive(int, 1), default=1000, help="default 1000")
     parser.add_argument(
-        "--channels", type=_positive(int, 1), default=20, help="text channels per server (20)"
+        "--channels", type=positive(int, 1), default=20, help="text channels per server (20)"
     )
     parser.add_argument(
-        "--roles",
-        type=_positive(int, 0),
-        default=10,
-        help="roles per server besides @everyone (10)",
+        "--roles", type=positive(int, 0), default=10, help="roles per server besides @everyone (10)"
     )
-    parser.add_argument(
-        "--clicks", type=_positive(int, 2), default=1000, help="clicks in the burst (1000)"
-    )
-    parser.add_argument(
-        "--burst",
-        type=_positive(float, 0.001),
-        default=1.0,
-        help="seconds the clicks are spread over (1.0)",
-    )
-    parser.add_argument(
-        "--databases",
-        type=_databases,
-        default=list(DATABASES),
-        help="comma-separated: sqlite, postgresql (default: both)",
-    )
-    parser.add_argument(
-        "--postgres-url",
-        type=_postgres_url,
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help=f"a database just for the benchmark, wiped first (default {DEFAULT_POSTGRES_URL})",
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        help="folder with the congress files (default: $CALLBOT_DATA_DIR/congress, else the "
-        "small test fixture, which makes the memory figure too low)",
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where discord.json/.md go")
+    add_common_arguments(parser, "discord")
     return parser
 
 
@@ -173,20 +122,20 @@ def alert_body(slug: str, title: str) -> tuple[dict[str, Any], str, str]:
     return body, call_id, pledge_id
 
 
-def build_world(fake: FakeDiscord, shape: Shape, slug: str, title: str) -> World:
-    """`shape.servers` servers with their channels and roles; the first one with the alert
-    and a member for every click (warm-up and burst)."""
+def build_world(fake: FakeDiscord, args: argparse.Namespace, slug: str, title: str) -> World:
+    """`--servers` servers with their channels and roles; the first one with the alert and a
+    member for every click (warm-up and burst)."""
     guilds: list[FakeGuild] = []
-    for number in range(shape.servers):
+    for number in range(args.servers):
         guild = fake.add_guild(f"Callers {number}")
-        for index in range(shape.channels):
+        for index in range(args.channels):
             guild.add_channel(f"channel-{index}")
-        for index in range(shape.roles):
+        for index in range(args.roles):
             guild.add_role(f"role-{index}")
         guild.add_member(f"Organizer {number}", owner=True)
         guilds.append(guild)
     first = guilds[0]
-    members = [first.add_member(f"Member {i}") for i in range(WARMUP_CLICKS + shape.clicks)]
+    members = [first.add_member(f"Member {i}") for i in range(WARMUP_CLICKS + args.clicks)]
     body, call_id, pledge_id = alert_body(slug, title)
     alert = fake.create_message(
         channel=first.channels[0], body=body, files=[], interaction=None, flags=0
@@ -194,140 +143,34 @@ def build_world(fake: FakeDiscord, shape: Shape, slug: str, title: str) -> World
     return World(alert, call_id, pledge_id, members[:WARMUP_CLICKS], members[WARMUP_CLICKS:])
 
 
-@dataclass(frozen=True, slots=True)
-class Click:
-    """One member's click: what Discord saw of it, and when the member had the answer."""
-
-    interaction: FakeInteraction
-    answered_after: float | None  # seconds from sending to the final message; None: never
-
-
 def answered(interaction: FakeInteraction) -> bool:
     """Whether the member sees the answer: a modal, or a message that is not "thinking"."""
-    if interaction.expired:
-        return True  # nothing more will come
-    if interaction.response_type == MODAL:
-        return True
+    if interaction.expired or interaction.response_type == MODAL:
+        return True  # nothing more will come, or the form is the answer
     return bool(interaction.messages) and not any(m.loading for m in interaction.messages)
 
 
-async def click_and_wait(
-    fake: FakeDiscord, member: FakeUser, world: World, custom_id: str
-) -> Click:
-    """Click, then wait (bounded) until the answer is there, deferred follow-ups included."""
+async def click(fake: FakeDiscord, member: FakeUser, world: World, custom_id: str) -> Click:
+    """One click, then a wait (bounded) until its answer is there, deferred follow-ups too."""
     interaction = await fake.click(member, world.alert, custom_id)
     await interaction.changed.wait_until(
         lambda: answered(interaction), ANSWER_TIMEOUT, f"the answer to {interaction}"
     )
-    took = fake.loop_time() - interaction.dispatched_at
-    return Click(interaction, None if interaction.expired else took)
-
-
-async def click_burst(fake: FakeDiscord, world: World, burst_s: float) -> list[Click]:
-    """Every clicker clicks once (pledge and call now alternating), the clicks spread evenly
-    over `burst_s` seconds whatever the answers do; returns once each is answered or expired."""
-    loop = asyncio.get_running_loop()
-    spacing = burst_s / len(world.clickers)
-    started = loop.time()
-    tasks = []
-    for index, member in enumerate(world.clickers):
-        # Pacing the load generator (an open loop), not waiting for the bot.
-        delay = started + index * spacing - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        custom_id = world.pledge_id if index % 2 == 0 else world.call_id
-        tasks.append(asyncio.create_task(click_and_wait(fake, member, world, custom_id)))
-    return list(await asyncio.gather(*tasks))
-
-
-async def stored_pledges(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as connection:
-            return int(await connection.scalar(select(func.count()).select_from(Pledge)) or 0)
-    finally:
-        await engine.dispose()
-
-
-def burst_figures(
-    clicks: list[Click], memory: dict[str, dict[str, float]], cpu_s: float, shape: Shape
-) -> dict[str, Figure]:
-    sent = [click.interaction for click in clicks]
-    acked = [c for c in sent if c.ack_latency is not None and not c.expired]
-    latency = Latency(tuple(c.ack_latency for c in acked if c.ack_latency is not None))
-    answers = Latency(tuple(c.answered_after for c in clicks if c.answered_after is not None))
-    first_sent = min(c.dispatched_at for c in sent)
-    last_sent = max(c.dispatched_at for c in sent)
-    last_answer = first_sent + max(
-        (c.interaction.dispatched_at - first_sent + (c.answered_after or 0.0) for c in clicks),
-        default=0.0,
+    return Click(
+        sent_at=interaction.dispatched_at,
+        ack_latency=None if interaction.expired else interaction.ack_latency,
+        answered_after=None
+        if interaction.expired
+        else fake.loop_time() - interaction.dispatched_at,
+        deferred=interaction.response_type == DEFERRED,
     )
-    offered = len(sent) / max(last_sent - first_sent, 1e-9)
-    throughput = len(answers.seconds) / max(last_answer - first_sent, 1e-9)
-    ordered = sorted(latency.seconds) or [float("inf")]
-    p99 = percentile(ordered, 0.99) * 1000
-    answer_p99 = answers.ms(0.99) if answers.seconds else float("inf")
-    servers = f"{shape.servers:,} servers"
+
+
+def memory_figures(memory: dict[str, dict[str, float]], servers: int) -> dict[str, Figure]:
+    where = f"{servers:,} servers"
     return {
-        "acknowledged": Figure(
-            label=f"Clicks acknowledged within {ACK_DEADLINE_S:.0f} s",
-            unit="clicks",
-            value=len(acked),
-            target=len(clicks),
-            op=">=",
-            summary=f"{len(acked):,} of {len(clicks):,} (sent at {offered:,.0f}/s)",
-            detail={"clicks": len(clicks), "offered_per_s": round(offered, 1)},
-        ),
-        "ack_p99_ms": Figure(
-            label="Acknowledgement latency, p99 (dispatch → interaction callback)",
-            unit="ms",
-            value=round(p99, 1),
-            target=P99_TARGET_MS,
-            op="<=",
-            summary=latency.summary() if latency.seconds else "no click was acknowledged",
-            detail=latency.detail() if latency.seconds else {},
-        ),
-        "ack_p50_ms": Figure(
-            label="Acknowledgement latency, p50",
-            unit="ms",
-            value=round(percentile(ordered, 0.5) * 1000, 1),
-            summary=f"{percentile(ordered, 0.5) * 1000:,.1f} ms",
-        ),
-        "ack_max_ms": Figure(
-            label="Slowest acknowledgement",
-            unit="ms",
-            value=round(ordered[-1] * 1000, 1),
-            target=ACK_DEADLINE_S * 1000,
-            op="<=",
-            summary=f"{ordered[-1] * 1000:,.1f} ms",
-        ),
-        "deferred": Figure(
-            label="Acknowledged by deferring first (the member sees “thinking…”, then the answer)",
-            unit="clicks",
-            value=sum(1 for c in sent if c.response_type == DEFERRED),
-            summary=f"{sum(1 for c in sent if c.response_type == DEFERRED):,} of {len(sent):,}",
-        ),
-        "answer_p99_ms": Figure(
-            label="Answer latency, p99 (dispatch → the member sees the answer)",
-            unit="ms",
-            value=round(answer_p99, 1),
-            summary=answers.summary() if answers.seconds else "no click was answered",
-            detail=answers.detail() if answers.seconds else {},
-        ),
-        "throughput_per_s": Figure(
-            label="Throughput (answered clicks per second, first sent → last answered)",
-            unit="clicks/s",
-            value=round(throughput, 1),
-            summary=f"{throughput:,.0f} clicks/s",
-        ),
-        "cpu_per_click_ms": Figure(
-            label="Bot CPU time per click (user + system, the burst and its answers)",
-            unit="ms",
-            value=round(cpu_s / len(sent) * 1000, 2),
-            summary=f"{cpu_s / len(sent) * 1000:.2f} ms ({cpu_s:.2f} s for {len(sent):,} clicks)",
-        ),
         "rss_connected_mb": Figure(
-            label=f"Bot resident memory, connected to {servers} (VmRSS)",
+            label=f"Bot resident memory, connected to {where} (VmRSS)",
             unit="MiB",
             value=memory["connected"]["rss"],
             target=RSS_TARGET_MB,
@@ -335,7 +178,7 @@ def burst_figures(
             summary=f"{memory['connected']['rss']:,.1f} MiB",
         ),
         "rss_peak_mb": Figure(
-            label=f"Bot peak resident memory, start to after the burst, {servers} (VmHWM)",
+            label=f"Bot peak resident memory, start to after the burst, {where} (VmHWM)",
             unit="MiB",
             value=memory["after burst"]["peak"],
             target=RSS_TARGET_MB,
@@ -346,214 +189,90 @@ def burst_figures(
     }
 
 
-async def measure(
-    kind: str, url: str, shape: Shape, data: CongressData, campaigns: Path, workdir: Path
-) -> tuple[dict[str, Figure], dict[str, Any]]:
-    """One bot process on one database: connect, warm up, burst, count. Figures and facts."""
-    loaded = load_campaigns(campaigns)
-    spec = loaded.campaigns[0].spec
-    fake = FakeDiscord()
-    await fake.start()
-    try:
-        build_started = time.perf_counter()
-        world = build_world(fake, shape, spec.slug, spec.title)
-        build_s = time.perf_counter() - build_started
-        settings = {
-            "DISCORD_TOKEN": fake.token,
-            "DISCORD_API_BASE": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DATABASE_URL": url,
-            "CALLBOT_DATA_DIR": str(data.folder.parent),
-            "CAMPAIGNS_DIR": str(campaigns),
-            "LOG_LEVEL": "INFO",
-        }
-        connect_started = time.perf_counter()
-        async with running_bot_process(settings, workdir) as bot:
-            try:
-                async with asyncio.timeout(READY_TIMEOUT):
-                    found = await bot.wait_for_log(r"connected to Discord as .*, in (\d+) servers")
-            except TimeoutError:
-                raise RuntimeError(
-                    f"the bot did not connect in {READY_TIMEOUT} s\n{bot.tail()}"
-                ) from None
-            connect_s = time.perf_counter() - connect_started
-            if int(found[1]) != shape.servers:
-                raise RuntimeError(f"the bot sees {found[1]} servers, not {shape.servers}")
-            memory = {"connected": bot.memory_mb()}
-            for index, member in enumerate(world.warmup):
-                custom_id = world.pledge_id if index % 2 == 0 else world.call_id
-                await fake.click(member, world.alert, custom_id)
-            cpu_before = bot.cpu_seconds()
-            clicks = await click_burst(fake, world, shape.burst_s)
-            cpu_s = bot.cpu_seconds() - cpu_before
-            memory["after burst"] = bot.memory_mb()
-            _check_bot(bot, fake)
-        pledges = await stored_pledges(url)
-    finally:
-        await fake.stop()
-    expected = (WARMUP_CLICKS + 1) // 2 + (shape.clicks + 1) // 2
-    if pledges != expected:
-        raise RuntimeError(f"{pledges} pledges stored, expected {expected} (one per pledge click)")
-    facts = {
-        "world_build_s": round(build_s, 2),
-        "start_to_connected_s": round(connect_s, 2),
-        "pledges_stored": pledges,
-        "memory_mb": memory,
-        "protocol_errors": len(fake.errors),
-        "answers": _answer_kinds([click.interaction for click in clicks]),
-    }
-    return burst_figures(clicks, memory, cpu_s, shape), facts
-
-
-def _check_bot(bot: BotProcess, fake: FakeDiscord) -> None:
-    if bot.process.returncode is not None:
-        raise RuntimeError(f"the bot exited during the benchmark\n{bot.tail()}")
-    failures = [line for line in bot.lines if " ERROR " in line or "Traceback" in line]
-    if failures or fake.errors:
-        raise RuntimeError(
-            "the run is not clean: "
-            + "; ".join([*fake.errors[:5], *failures[:5]])
-            + f"\n{bot.tail()}"
-        )
-
-
-def _answer_kinds(clicks: list[FakeInteraction]) -> dict[str, int]:
-    names = {4: "message", MODAL: "modal", DEFERRED: "deferred", 7: "update"}
-    counts: dict[str, int] = {}
-    for click in clicks:
-        name = names.get(click.response_type or 0, "none")
-        counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
-def render_markdown(report: dict[str, Any], figures: dict[str, dict[str, Figure]]) -> str:
-    shape = report["config"]
-    machine = report["machine"]
-    lines = [
-        "# Discord adapter benchmarks",
-        "",
-        f"Run {report['started_at']} in {report['duration_s']:.0f} s on {machine['cores']} cores, "
-        f"{machine['platform']}, Python {machine['python']}.",
-        "",
-        f"The bot (`callbot run`, its own process) connected to the loopback fake Discord with "
-        f"{shape['servers']:,} servers of {shape['channels']} channels and {shape['roles']} roles "
-        f"each. {shape['clicks']:,} members then clicked the Call now / I'll call buttons of one "
-        f"alert, spread evenly over {shape['burst_s']} s, after {WARMUP_CLICKS} warm-up clicks. "
-        "Latency is measured by the fake from sending the interaction to receiving its callback.",
-        "",
-        f"Congress data: {report['data']['source']}.",
-    ]
-    if report["data"]["note"]:
-        lines += ["", f"**Note:** {report['data']['note']}"]
-    for name, result in report["databases"].items():
-        lines += ["", f"## {result['title']}", ""]
-        if result["status"] != "ok":
-            lines.append(f"**{result['status']}**: {result['reason']}")
-            continue
-        facts = result["facts"]
-        lines += [
-            *figure_table(figures[name]),
-            "",
-            f"Start to connected: {facts['start_to_connected_s']} s. Answers: "
-            + ", ".join(f"{count:,} {kind}" for kind, count in facts["answers"].items())
-            + f". Pledges stored: {facts['pledges_stored']:,} (one per pledge click).",
-        ]
-    missed = report["missed"]
-    lines += ["", "## Targets missed", ""]
-    lines += [f"- {item}" for item in missed] if missed else ["None."]
-    return "\n".join(lines) + "\n"
-
-
-async def run_database(
-    kind: str, args: argparse.Namespace, shape: Shape, data: CongressData, workdir: Path
-) -> tuple[dict[str, Any], dict[str, Figure]]:
-    title = TITLES[kind]
-    if kind == "postgresql":
+def measurer(args: argparse.Namespace) -> Measure:
+    async def measure(
+        kind: str, url: str, data: CongressData, campaigns: Path, workdir: Path
+    ) -> tuple[dict[str, Figure], dict[str, Any]]:
+        """One bot process on one database: connect, warm up, burst, count."""
+        spec = load_campaigns(campaigns).campaigns[0].spec
+        fake = FakeDiscord()
+        await fake.start()
         try:
-            await prepare_postgres(args.postgres_url)
-        except Unavailable as exc:
-            return {"title": title, "status": "skipped", "reason": str(exc)}, {}
-        url = args.postgres_url
-    else:
-        url = sqlite_url(workdir)
-    campaigns = copy_campaigns(workdir / "campaigns")
-    figures, facts = await measure(kind, url, shape, data, campaigns, workdir)
-    return {
-        "title": title,
-        "status": "ok",
-        "figures": figures_json(figures),
-        "facts": facts,
-    }, figures
+            world = build_world(fake, args, spec.slug, spec.title)
+            settings = {
+                "DISCORD_TOKEN": fake.token,
+                "DISCORD_API_BASE": fake.api_base,
+                "DISCORD_GATEWAY_URL": fake.gateway_url,
+                **bot_settings(url, data, campaigns),
+            }
+            started = time.perf_counter()
+            async with running_bot_process(settings, workdir) as bot:
+                try:
+                    async with asyncio.timeout(READY_TIMEOUT):
+                        found = await bot.wait_for_log(
+                            r"connected to Discord as .*, in (\d+) servers"
+                        )
+                except TimeoutError:
+                    raise RuntimeError(
+                        f"the bot did not connect in {READY_TIMEOUT} s\n{bot.tail()}"
+                    ) from None
+                connect_s = time.perf_counter() - started
+                if int(found[1]) != args.servers:
+                    raise RuntimeError(f"the bot sees {found[1]} servers, not {args.servers}")
+                memory = {"connected": bot.memory_mb()}
+                for index, member in enumerate(world.warmup):
+                    await click(fake, member, world, (world.pledge_id, world.call_id)[index % 2])
+                cpu_before = bot.cpu_seconds()
+
+                def one(index: int) -> Awaitable[Click]:
+                    custom_id = (world.pledge_id, world.call_id)[index % 2]
+                    return click(fake, world.clickers[index], world, custom_id)
+
+                clicks = await burst(args.clicks, args.burst, one)
+                cpu_s = bot.cpu_seconds() - cpu_before
+                memory["after burst"] = bot.memory_mb()
+                check_clean(bot, fake.errors)
+            pledges = await stored_pledges(url)
+        finally:
+            await fake.stop()
+        expected = (WARMUP_CLICKS + 1) // 2 + (args.clicks + 1) // 2
+        if pledges != expected:
+            raise RuntimeError(
+                f"{pledges} pledges stored, expected {expected} (one per pledge click)"
+            )
+        facts = {
+            "start_to_connected_s": round(connect_s, 2),
+            "pledges_stored": pledges,
+            "memory_mb": memory,
+            "protocol_errors": len(fake.errors),
+        }
+        return burst_figures(clicks, cpu_s) | memory_figures(memory, args.servers), facts
+
+    return measure
 
 
-def run(args: argparse.Namespace, progress: Progress) -> tuple[dict[str, Any], str, bool]:
-    started_at = datetime.now(UTC)
-    shape = Shape(args.servers, args.channels, args.roles, args.clicks, args.burst)
-    all_ok = True
-    sections: dict[str, Any] = {}
-    figures: dict[str, dict[str, Figure]] = {}
-    with tempfile.TemporaryDirectory(prefix="callbot-bench-discord-") as tmp:
-        workdir = Path(tmp)
-        source = find_congress_data(args.data)
-        data = import_data(source, workdir / "data" / "congress")
-        for kind in args.databases:
-            progress(f"{kind}: {shape.servers:,} servers, then {shape.clicks:,} clicks")
-            (workdir / kind).mkdir()
-            try:
-                section, found = asyncio.run(run_database(kind, args, shape, data, workdir / kind))
-            except Exception as exc:  # one database failing must not lose the other's figures
-                logging.getLogger(__name__).exception("%s failed", kind)
-                all_ok = False
-                section, found = {"title": TITLES[kind], "status": "failed", "reason": str(exc)}, {}
-            sections[kind], figures[kind] = section, found
-            progress(f"{kind}: {section['status']}")
-    report: dict[str, Any] = {
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "duration_s": round((datetime.now(UTC) - started_at).total_seconds(), 1),
-        "machine": {
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "config": {
-            "servers": shape.servers,
-            "channels": shape.channels,
-            "roles": shape.roles,
-            "clicks": shape.clicks,
-            "burst_s": shape.burst_s,
-            "warmup": WARMUP_CLICKS,
-            "databases": args.databases,
-        },
-        "data": {"source": str(source), "note": _memory_note(data)},
-        "databases": sections,
-    }
-    report["missed"] = [
-        f"{name}: {figure['label']}"
-        for name, section in sections.items()
-        for figure in section.get("figures", {}).values()
-        if figure["met"] is False
-    ]
-    return report, render_markdown(report, figures), all_ok
-
-
-def _memory_note(data: CongressData) -> str:
-    if not data.note:
-        return ""
+def facts_line(facts: dict[str, Any]) -> str:
     return (
-        "the congress data is the small test fixture, so the bot's memory is lower than with the "
-        "real data. Pass --data with the full files."
+        f"Start to connected: {facts['start_to_connected_s']} s. "
+        f"Pledges stored: {facts['pledges_stored']:,} (one per pledge click)."
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    progress = Progress()
-    report, markdown, all_ok = run(args, progress)
-    json_path, md_path = write_report(args.out, report, markdown, name="discord")
-    progress(f"wrote {json_path} and {md_path}")
-    print(markdown)
-    return 0 if all_ok else 1
+    config = {"servers": args.servers, "channels": args.channels, "roles": args.roles}
+    report, figures, all_ok = run_suite(args, config, measurer(args), Progress())
+    setup = (
+        f"The bot (`callbot run`, its own process) connected to the loopback fake Discord with "
+        f"{args.servers:,} servers of {args.channels} channels and {args.roles} roles each. "
+        f"{args.clicks:,} members then clicked the Call now / I'll call buttons of one alert, "
+        f"spread evenly over {args.burst} s, after {WARMUP_CLICKS} warm-up clicks. Latency is "
+        "measured by the fake: from sending the interaction to receiving its callback (ack), "
+        "and to the member seeing the answer."
+    )
+    markdown = render_report("Discord adapter benchmarks", setup, report, figures, facts_line)
+    return finish(args, "discord", report, markdown, all_ok)
 
 
 if __name__ == "__main__":

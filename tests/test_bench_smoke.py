@@ -111,6 +111,15 @@ def test_refuses_a_database_that_is_not_a_bench_database(tmp_path: Path) -> None
     assert "bench" in done.stderr and not (tmp_path / "report.json").exists()
 
 
+BURST_FIGURES = {
+    "acknowledged",
+    "ack_p99_ms",
+    "ack_p50_ms",
+    "ack_max_ms",
+    "answer_p99_ms",
+    "throughput_per_s",
+    "cpu_per_click_ms",
+}
 DISCORD_FIGURES = {
     "acknowledged",
     "ack_p99_ms",
@@ -132,32 +141,16 @@ DISCORD_WITH_TARGET = {
 }
 
 
+def run_burst_bench(module: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", module, "--clicks", "10", "--burst", "0.2", *args]
+    command += ["--databases", "sqlite", "--data", str(FIXTURES / "congress"), "--out", str(out)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
 def test_discord_burst_runs_the_bot_against_the_fake_and_reports_every_figure(
     tmp_path: Path,
 ) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.discord_bench",
-            "--servers",
-            "3",
-            "--clicks",
-            "10",
-            "--burst",
-            "0.2",
-            "--databases",
-            "sqlite",
-            "--data",
-            str(FIXTURES / "congress"),
-            "--out",
-            str(tmp_path),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_burst_bench("bench.discord_bench", tmp_path, "--servers", "3")
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "discord.json").read_text(encoding="utf-8"))
     sqlite = report["databases"]["sqlite"]
@@ -173,3 +166,19 @@ def test_discord_burst_runs_the_bot_against_the_fake_and_reports_every_figure(
     assert sqlite["facts"]["protocol_errors"] == 0
     assert report["config"]["servers"] == 3
     assert "# Discord adapter benchmarks" in (tmp_path / "discord.md").read_text(encoding="utf-8")
+
+
+def test_slack_burst_runs_a_replica_against_the_fake_and_reports_every_figure(
+    tmp_path: Path,
+) -> None:
+    done = run_burst_bench("bench.slack_bench", tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "slack.json").read_text(encoding="utf-8"))
+    sqlite = report["databases"]["sqlite"]
+    assert sqlite["status"] == "ok", sqlite
+    figures = sqlite["figures"]
+    assert set(figures) == BURST_FIGURES | {"rss_peak_mb"}
+    assert figures["acknowledged"]["value"] == 10 and figures["acknowledged"]["met"] is True
+    assert figures["ack_p99_ms"]["target"] == 500 and isinstance(figures["ack_p99_ms"]["met"], bool)
+    assert sqlite["facts"]["pledges_stored"] == 15 and sqlite["facts"]["protocol_errors"] == 0
+    assert "# Slack adapter benchmarks" in (tmp_path / "slack.md").read_text(encoding="utf-8")
