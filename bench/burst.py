@@ -184,14 +184,19 @@ def add_common_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where {name}.json/.md go")
 
 
-async def stored_pledges(url: str) -> int:
-    """How many pledges the database holds."""
+async def pledges_stored_once(url: str, clicks: int) -> int:
+    """How many pledges the database holds, which must be one per pledge click (every other
+    click of the warm-up and of the burst pledges)."""
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
-            return int(await connection.scalar(select(func.count()).select_from(Pledge)) or 0)
+            stored = int(await connection.scalar(select(func.count()).select_from(Pledge)) or 0)
     finally:
         await engine.dispose()
+    expected = (WARMUP_CLICKS + 1) // 2 + (clicks + 1) // 2
+    if stored != expected:
+        raise RuntimeError(f"{stored} pledges stored, expected {expected} (one per pledge click)")
+    return stored
 
 
 def check_clean(bot: BotProcess, platform_errors: Sequence[str]) -> None:
@@ -341,11 +346,27 @@ def render_report(
     return "\n".join(lines) + "\n"
 
 
-def finish(
-    args: argparse.Namespace, name: str, report: dict[str, Any], markdown: str, all_ok: bool
-) -> int:
-    """Write `name`.json and `name`.md, print the Markdown; the exit status."""
-    json_path, md_path = write_report(args.out, report, markdown, name=name)
-    Progress()(f"wrote {json_path} and {md_path}")
+@dataclass(frozen=True, slots=True)
+class Suite:
+    """One platform benchmark: its report's file name and title, what it measures on each
+    database, and how it words the setup and each database's facts."""
+
+    name: str
+    title: str
+    config: dict[str, Any]
+    measure: Measure
+    setup: str
+    facts_line: Callable[[dict[str, Any]], str]
+
+
+def run_and_report(args: argparse.Namespace, suite: Suite) -> int:
+    """Run the suite on every requested database, write `name`.json and `name`.md, print the
+    Markdown; the exit status (1 if a database failed)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    progress = Progress()
+    report, figures, all_ok = run_suite(args, suite.config, suite.measure, progress)
+    markdown = render_report(suite.title, suite.setup, report, figures, suite.facts_line)
+    json_path, md_path = write_report(args.out, report, markdown, name=suite.name)
+    progress(f"wrote {json_path} and {md_path}")
     print(markdown)
     return 0 if all_ok else 1

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 import time
 from collections.abc import Awaitable, Sequence
@@ -39,18 +38,16 @@ from bench.burst import (
     WARMUP_CLICKS,
     Click,
     Measure,
+    Suite,
     add_common_arguments,
     bot_settings,
     burst,
     burst_figures,
     check_clean,
-    finish,
-    render_report,
-    run_suite,
-    stored_pledges,
+    pledges_stored_once,
+    run_and_report,
 )
 from bench.civic_bench import CongressData
-from bench.cli import Progress
 from bench.report import Figure
 from callbot.campaigns import load_campaigns
 from callbot.replies import Action, Reply, Style, component_id
@@ -157,14 +154,9 @@ def measurer(args: argparse.Namespace) -> Measure:
                 # the form: Slack's own rule, recorded by the fake, not a fault of the replica.
                 expired = [e for e in fake.errors if "trigger" in e]
                 check_clean(bot, [e for e in fake.errors if "trigger" not in e])
-            pledges = await stored_pledges(url)
+            pledges = await pledges_stored_once(url, args.clicks)
         finally:
             await fake.stop()
-        expected = (WARMUP_CLICKS + 1) // 2 + (args.clicks + 1) // 2
-        if pledges != expected:
-            raise RuntimeError(
-                f"{pledges} pledges stored, expected {expected} (one per pledge click)"
-            )
         figures = burst_figures(clicks, cpu_s)
         del figures["deferred"]  # on Slack every answer follows its ack
         figures["rss_peak_mb"] = Figure(
@@ -194,8 +186,6 @@ def facts_line(facts: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    report, figures, all_ok = run_suite(args, {"replicas": 1}, measurer(args), Progress())
     setup = (
         "One replica (`callbot run` in HTTP mode, its own process) installed through OAuth into "
         f"a workspace of the loopback fake Slack. {args.clicks:,} members then clicked the Call "
@@ -204,8 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "by the fake: from sending the request to its HTTP 200 (ack), and to the member seeing "
         "the answer (response_url post or modal)."
     )
-    markdown = render_report("Slack adapter benchmarks", setup, report, figures, facts_line)
-    return finish(args, "slack", report, markdown, all_ok)
+    suite = Suite(
+        "slack", "Slack adapter benchmarks", {"replicas": 1}, measurer(args), setup, facts_line
+    )
+    return run_and_report(args, suite)
 
 
 if __name__ == "__main__":

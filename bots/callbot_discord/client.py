@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -10,7 +9,7 @@ import discord
 import yarl
 
 from callbot.core import Core
-from callbot.workload import Workload
+from callbot.workload import DRAIN_SECONDS, Workload
 from callbot_discord.components import CoreComponent, is_core_component
 from callbot_discord.notifier import DiscordNotifier
 from callbot_discord.responder import RESPONSE_BUDGET, Responder, interaction_data
@@ -21,8 +20,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
-#: At shutdown, how long answers in flight may take to finish; under `docker stop`'s 10 s.
-DRAIN_TIMEOUT = 8.0
 
 
 def apply_endpoints(settings: DiscordSettings) -> None:
@@ -115,9 +112,9 @@ def build_client(
     return CallbotClient(responder, settings)
 
 
-async def serve(client: CallbotClient, *, drain_timeout: float = DRAIN_TIMEOUT) -> None:
+async def serve(client: CallbotClient, *, drain_seconds: float = DRAIN_SECONDS) -> None:
     """Log in and stay connected (reconnecting and resuming) until cancelled; then let the
-    answers in flight finish (up to `drain_timeout` seconds) and close."""
+    answers in flight finish (up to `drain_seconds`) and close."""
     token = client.settings.token
     if token is None:
         raise ValueError("DISCORD_TOKEN is not set")
@@ -126,9 +123,6 @@ async def serve(client: CallbotClient, *, drain_timeout: float = DRAIN_TIMEOUT) 
         try:
             await client.start(token.get_secret_value(), reconnect=True)
         finally:
-            workload = client.callbot.workload
-            try:
-                async with asyncio.timeout(drain_timeout):
-                    await workload.drain()
-            except TimeoutError:
-                log.warning("stopped with %d answers unfinished", workload.in_flight)
+            unfinished = await client.callbot.workload.drain_for(drain_seconds)
+            if unfinished:
+                log.warning("stopped with %d answers unfinished", unfinished)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -19,9 +18,6 @@ from callbot_slack.server import connected_socket_mode, forever, serving_http
 from callbot_slack.settings import credentials_present, load_slack_settings
 
 log = logging.getLogger(__name__)
-
-#: At shutdown, how long answers in flight may take to finish; under `docker stop`'s 10 s.
-DRAIN_TIMEOUT = 8.0
 
 
 class SlackAdapter:
@@ -87,12 +83,9 @@ async def _check_bot_token(slack: SlackApp) -> None:
 
 async def _drain(slack: SlackApp) -> None:
     """Let the answers in flight finish before the connection closes."""
-    workload = slack.responder.workload
-    try:
-        async with asyncio.timeout(DRAIN_TIMEOUT):
-            await workload.drain()
-    except TimeoutError:
-        log.warning("stopped with %d Slack answers unfinished", workload.in_flight)
+    unfinished = await slack.responder.workload.drain_for()
+    if unfinished:
+        log.warning("stopped with %d Slack answers unfinished", unfinished)
 
 
 adapter = SlackAdapter()

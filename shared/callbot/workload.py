@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 DEFAULT_CONCURRENCY = 4
+#: At shutdown, how long answers in flight may take to finish: under `docker stop`'s 10 s.
+DRAIN_SECONDS = 8.0
 #: Until services have run, assume one takes this long and turns free up this often (s).
 FIRST_GUESS = 0.02
 #: Weight of the newest measurement in the running averages: recent load counts most.
@@ -118,6 +120,15 @@ class Workload:
             yield
         finally:
             self._in_flight.discard(task)
+
+    async def drain_for(self, seconds: float = DRAIN_SECONDS) -> int:
+        """`drain()` for at most `seconds`; returns how many requests are unfinished then."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self.drain()
+        except TimeoutError:
+            pass
+        return self.in_flight
 
     async def drain(self) -> None:
         """Wait until no request is in flight, those arriving meanwhile included (bound it

@@ -11,7 +11,7 @@ today, including the fields Discord's own documentation examples leave out (memb
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -30,33 +30,12 @@ from fakes.discord_payloads import (
     snowflake_time,
     walk_components,
 )
+from fakes.signal import Signal
 
 
 class FakeDiscordError(Exception):
     """A test asked the fake for something Discord's client would never let a member do
     (click a button that is not there, run a command that was never synced ...)."""
-
-
-class Signal:
-    """Lets coroutines wait until a condition on the fake's state holds, without polling:
-    every state change fires the signal and waiters re-check their predicate."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        """Wake every waiter."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        """Return once `predicate()` is true; TimeoutError naming `what` after `timeout` s."""
-        try:
-            async with asyncio.timeout(timeout):
-                while not predicate():
-                    await self._event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"timed out after {timeout} s waiting for {what}") from None
 
 
 class _Host(Protocol):

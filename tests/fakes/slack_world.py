@@ -13,10 +13,10 @@ import asyncio
 import re
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakes.signal import Signal
 from fakes.slack_blocks import (
     find_element,
     input_blocks,
@@ -31,28 +31,6 @@ if TYPE_CHECKING:
 class FakeSlackError(Exception):
     """A test asked the fake for something a member could not do in Slack's client (click a
     button that is not on the message, submit a modal without a required field ...)."""
-
-
-class Signal:
-    """Lets coroutines wait until a condition on the fake's state holds, without polling:
-    every state change fires the signal and waiters re-check their predicate."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        """Wake every waiter."""
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
-        """Return once `predicate()` is true; TimeoutError naming `what` after `timeout` s."""
-        try:
-            async with asyncio.timeout(timeout):
-                while not predicate():
-                    await self._event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"timed out after {timeout} s waiting for {what}") from None
 
 
 class Ids:

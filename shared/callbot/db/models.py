@@ -225,7 +225,7 @@ class AlertDelivery(Base):
 # Their columns are slack_sdk 3.47's, which tests/test_slack_store.py keeps in step.
 
 
-def _slack_token_columns() -> list[Column[Any]]:
+def _slack_app_columns() -> list[Column[Any]]:
     return [
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("client_id", String(32), nullable=False),
@@ -235,19 +235,25 @@ def _slack_token_columns() -> list[Column[Any]]:
     ]
 
 
+def _slack_bot_columns() -> list[Column[Any]]:
+    return [
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(200)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(200)),
+        Column("bot_token_expires_at", DateTime),
+    ]
+
+
 slack_installations = Table(
     "slack_installations",
     Base.metadata,
-    *_slack_token_columns(),
+    *_slack_app_columns(),
     Column("enterprise_url", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(200)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
-    Column("bot_token_expires_at", DateTime),
+    *_slack_bot_columns(),
     Column("user_id", String(32), nullable=False),
     Column("user_token", String(200)),
     Column("user_scopes", String(1000)),
@@ -273,15 +279,8 @@ slack_installations = Table(
 slack_bots = Table(
     "slack_bots",
     Base.metadata,
-    *_slack_token_columns(),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(200)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(200)),
-    Column("bot_token_expires_at", DateTime),
+    *_slack_app_columns(),
+    *_slack_bot_columns(),
     Column("is_enterprise_install", Boolean, nullable=False),
     Column("installed_at", DateTime, nullable=False),
     Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),

@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 
-def _token_columns() -> list[sa.Column[object]]:
+def _app_columns() -> list[sa.Column[object]]:
     return [
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("client_id", sa.String(length=32), nullable=False),
@@ -45,7 +45,7 @@ def _bot_columns() -> list[sa.Column[object]]:
 def upgrade() -> None:
     op.create_table(
         "slack_installations",
-        *_token_columns(),
+        *_app_columns(),
         sa.Column("enterprise_url", sa.String(length=200), nullable=True),
         *_bot_columns(),
         sa.Column("user_id", sa.String(length=32), nullable=False),
@@ -69,7 +69,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "slack_bots",
-        *_token_columns(),
+        *_app_columns(),
         *_bot_columns(),
         sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
         sa.Column("installed_at", sa.DateTime(), nullable=False),
