@@ -15,7 +15,7 @@ SLACK_BENCH_ARGS ?=
 
 # Packages the lock must pin although pyproject.toml does not declare them yet. Once
 # pyproject.toml lists them, drop them here (listing them twice is harmless).
-LOCK_EXTRAS ?= 'APScheduler>=3.10,<4' 'psycopg[binary]>=3.2'
+LOCK_EXTRAS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install run try data test lint bench lock clean

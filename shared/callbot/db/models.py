@@ -11,13 +11,16 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -86,6 +89,8 @@ class Community(Base):
     organizer_user_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     featured_campaign: Mapped[str | None] = mapped_column(String(64))
     alert_channel_id: Mapped[str | None] = mapped_column(String(64))
+    # When the daily tally of each open campaign goes to the alert channel ("HH:MM", local).
+    tally_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -183,22 +188,39 @@ class CallOutcome(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AlertStatus(StrEnum):
+    """Where an alert is in its life: previewed, then scheduled until done or stopped."""
+
+    DRAFT = "draft"  # shown to its organizer as a preview, not scheduled yet
+    ACTIVE = "active"
+    FINISHED = "finished"  # a one-time alert that ran, or its campaign ended
+    CANCELLED = "cancelled"
+    DISABLED = "disabled"  # its channel is gone or closed to the bot: `disabled_reason`
+
+
 class Alert(Base):
     """An organizer's scheduled action alert into a channel (once or recurring)."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_community", "community_id"),)
+    __table_args__ = (
+        Index("ix_alerts_community", "community_id"),
+        Index("ix_alerts_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     channel_id: Mapped[str] = mapped_column(String(64))
-    schedule: Mapped[str] = mapped_column(String(100))  # "once:<iso>", "daily:HH:MM", "cron:..."
+    schedule: Mapped[str] = mapped_column(String(100))  # callbot.alerts.schedules, stored form
     timezone: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(
+        String(16), default=AlertStatus.DRAFT, server_default="active"
+    )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 
 
@@ -217,6 +239,53 @@ class AlertDelivery(Base):
     message_ref: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # The counts the posted message shows, so a refresh edits it only when they changed.
+    shown: Mapped[str | None] = mapped_column(String(64))
+
+
+class TallyDelivery(Base):
+    """One scheduled tally of one campaign in one community, claimed before it is posted."""
+
+    __tablename__ = "tally_deliveries"
+    __table_args__ = (UniqueConstraint("community_id", "campaign_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    occurrence: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    message_ref: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Who did what to a community's alerts and setup, and when (organizers read it)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_community", "community_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # "alert.create", "alert.cancel", ...
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# APScheduler's SQLAlchemy job store keeps the scheduled jobs here (its own columns). Declared
+# so that migrations create it and the schema check knows it.
+scheduler_jobs = Table(
+    "scheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
 
 
 # -- Slack app installations ----------------------------------------------------------------------
