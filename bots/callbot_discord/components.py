@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 #: The component kinds the core routes (`callbot.services.dispatch.handle_component`).
 ROUTED_KINDS = (
     "about",
+    "alert",
     "call",
     "district",
     "forget",
@@ -29,6 +30,7 @@ ROUTED_KINDS = (
     "pledge",
     "profile",
     "tally",
+    "tallynow",
     "unpledge",
 )
 TEMPLATE = re.compile(r"(?P<kind>" + "|".join(ROUTED_KINDS) + r")(?::.*)?")

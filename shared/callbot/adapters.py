@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
 from callbot.core import Core
+from callbot.notify import Notifier
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "callbot.adapters"
@@ -35,6 +37,18 @@ class Adapter(Protocol):
 
     async def run(self, core: Core) -> None:
         """Serve until cancelled."""
+
+
+@runtime_checkable
+class PostsScheduled(Protocol):
+    """An adapter that can post scheduled output (alerts, tallies, reminders) on its own,
+    without serving members: what the scheduler uses, in any process role."""
+
+    name: str
+
+    def notifying(self, core: Core) -> AbstractAsyncContextManager[Notifier]:
+        """A notifier opened with the adapter's credentials (REST only: no gateway, no
+        listener), closed when the block ends."""
 
 
 def load_adapters() -> list[Adapter]:

@@ -34,3 +34,6 @@ class Notifier(Protocol):
 
     async def edit(self, community_id: str, ref: str, reply: Reply) -> None:
         """Replace the message `ref` (from `post`) with `reply`, e.g. with updated counts."""
+
+    async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
+        """Tell one member privately (a reminder; an organizer's notice), in a direct message."""

@@ -124,6 +124,16 @@ class Form:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture shown with a reply (PNG), and the words that stand for it where it cannot be
+    shown (a terminal, a private answer)."""
+
+    data: bytes
+    filename: str
+    alt: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a service answers.
 
@@ -141,6 +151,7 @@ class Reply:
     tone: Tone = Tone.INFO
     private: bool = True
     footer: str = ""
+    image: Image | None = None
 
 
 # -- how adapters place a reply -------------------------------------------------------------------

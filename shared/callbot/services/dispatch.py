@@ -41,6 +41,9 @@ async def handle_component(
         args = [*args, choice]
     fields = dict(values or {})
     first = args[0] if args else None
+    # Imported here: the alert services build on the member services this package exports.
+    from callbot.alerts import service as alerts
+
     match kind, args:
         case "call", _:
             return await calling.start_call(core, actor, first or None)
@@ -73,6 +76,8 @@ async def handle_component(
             return await profile.profile_form_reply(core, actor)
         case "profile", [toggle] if toggle in _PROFILE_TOGGLES:
             return await profile.set_profile(core, actor, **_PROFILE_TOGGLES[toggle])  # type: ignore[arg-type]
+        case "pledge", [campaign, "toggle"]:
+            return await pledges.pledge(core, actor, campaign, toggle=True)
         case "pledge", _:
             return await pledges.pledge(core, actor, first)
         case "unpledge", _:
@@ -83,6 +88,16 @@ async def handle_component(
             return await leaderboard.leaderboard(core, actor, campaign, period)
         case "mystats", []:
             return await stats.my_stats(core, actor)
+        case "alert", ["confirm", alert_id]:
+            return await alerts.confirm_alert(core, actor, alert_id)
+        case "alert", ["discard", alert_id]:
+            return await alerts.discard_alert(core, actor, alert_id)
+        case "alert", ["cancel", *chosen] if len(chosen) <= 1:
+            return await alerts.cancel_alert(core, actor, chosen[0] if chosen else None)
+        case "alert", ["preview", campaign]:
+            return await alerts.preview_alert(core, actor, campaign)
+        case "tallynow", [campaign]:
+            return await alerts.post_tally_now(core, actor, campaign)
         case "forget", ["confirm"]:
             return await profile.erase_member(core, actor)
         case "forget", ["cancel"]:

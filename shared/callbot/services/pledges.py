@@ -34,8 +34,11 @@ def _pledged_reply(entry: CatalogEntry, new: bool) -> Reply:
     )
 
 
-async def pledge(core: Core, actor: Actor, campaign: str | None = None) -> Reply:
-    """Pledge to call for a campaign. Pledging twice keeps one pledge."""
+async def pledge(
+    core: Core, actor: Actor, campaign: str | None = None, *, toggle: bool = False
+) -> Reply:
+    """Pledge to call for a campaign. Pledging twice keeps one pledge; with `toggle` (an
+    alert's I'll call button pressed again) the second press withdraws it."""
     async with core.sessions.begin() as session:
         community, member = await ensure_member_of(session, core, actor)
         try:
@@ -48,6 +51,12 @@ async def pledge(core: Core, actor: Actor, campaign: str | None = None) -> Reply
             )
         if not entry.spec.is_open(core.clock()):
             return problem(f"“{entry.spec.title}” is closed, so it takes no more pledges.")
+        if toggle:
+            withdrawn = await session.execute(
+                delete(Pledge).where(Pledge.member_id == member.id, Pledge.campaign_id == entry.id)
+            )
+            if getattr(withdrawn, "rowcount", 0):
+                return _withdrawn_reply(entry)
         created = await insert_ignoring_conflicts(
             session,
             Pledge.__table__,  # type: ignore[arg-type]
@@ -78,6 +87,10 @@ async def unpledge(core: Core, actor: Actor, campaign: str | None = None) -> Rep
         )
         if not getattr(result, "rowcount", 0):
             return problem(f"You have no pledge for “{entry.spec.title}” to withdraw.")
+    return _withdrawn_reply(entry)
+
+
+def _withdrawn_reply(entry: CatalogEntry) -> Reply:
     return Reply(
         text=f"Your pledge for “{entry.spec.title}” is withdrawn. You can still call any time.",
         actions=(Action(component_id("pledge", entry.spec.slug), "Pledge again"),),

@@ -1,0 +1,1 @@
+"""Action alerts, scheduled tallies and pledge reminders: what is posted, when, and to whom."""
