@@ -1,0 +1,1 @@
+"""The scheduler: one leader per database runs the alert, tally, reminder and refresh jobs."""

@@ -1,0 +1,77 @@
+"""The scheduler's jobs: module-level functions that APScheduler's job store names
+("callbot.scheduling.jobs:run_alert") with plain string arguments, so stored jobs survive
+restarts and run in whichever process leads. They act through the runtime the engine installs
+when its process starts leading.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from callbot.alerts import delivery
+from callbot.alerts.schedules import Schedule
+from callbot.db.models import Community
+
+log = logging.getLogger(__name__)
+
+_installed: tuple[delivery.Runtime, timedelta] | None = None
+
+
+def install(runtime: delivery.Runtime, window: timedelta) -> None:
+    """Make `runtime` the one jobs act through; `window` is how late a run may still post."""
+    global _installed
+    _installed = (runtime, window)
+
+
+def uninstall() -> None:
+    global _installed
+    _installed = None
+
+
+def _runtime() -> tuple[delivery.Runtime, timedelta]:
+    if _installed is None:
+        raise RuntimeError("no scheduler runtime is installed in this process")
+    return _installed
+
+
+async def run_alert(alert_id: str) -> None:
+    runtime, window = _runtime()
+    outcome = await delivery.run_alert(runtime, int(alert_id), runtime.core.clock(), window)
+    log.info("alert %s: %s", alert_id, outcome)
+
+
+async def run_tally(community_id: str, campaign_id: str) -> None:
+    runtime, window = _runtime()
+    now = runtime.core.clock()
+    async with runtime.core.sessions() as session:
+        community = await session.get(Community, int(community_id))
+    if community is None:
+        return
+    daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
+    due = daily.occurrence(ZoneInfo(community.timezone), now, window)
+    if due is None:
+        return
+    outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), due, now)
+    log.info("tally %s/%s: %s", community_id, campaign_id, outcome)
+
+
+async def report_missed(alert_id: str, due: datetime) -> None:
+    runtime, _ = _runtime()
+    outcome = await delivery.report_missed(runtime, int(alert_id), due, runtime.core.clock())
+    log.warning("alert %s due %s: %s", alert_id, due.isoformat(), outcome)
+
+
+async def refresh_posts() -> None:
+    runtime, _ = _runtime()
+    edited = await delivery.refresh_alert_posts(runtime, runtime.core.clock())
+    if edited:
+        log.info("refreshed the counts of %d alert posts", edited)
+
+
+async def send_reminders() -> None:
+    runtime, _ = _runtime()
+    sent = await delivery.send_reminders(runtime, runtime.core.clock())
+    if sent:
+        log.info("sent %d pledge reminders", sent)
