@@ -141,6 +141,11 @@ class Scheduler:
             await self.leadership.lost()
         finally:
             self.leading.clear()
+            # No new runs; the running ones finish their posts before the executor stops.
+            scheduler.pause()
+            unfinished = await jobs.finish()
+            if unfinished:
+                log.warning("stopped with %d scheduled posts unfinished", unfinished)
             with contextlib.suppress(Exception):
                 scheduler.shutdown(wait=False)
             jobs.uninstall()

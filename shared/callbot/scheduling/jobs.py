@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 from callbot.alerts import delivery
 from callbot.alerts.schedules import Schedule
 from callbot.db.models import Community
+from callbot.workload import DRAIN_SECONDS, Workload
 
 log = logging.getLogger(__name__)
 
 _installed: tuple[delivery.Runtime, timedelta] | None = None
+#: The jobs running now, so that a stopping scheduler lets them finish their posts.
+_running = Workload()
 
 
 def install(runtime: delivery.Runtime, window: timedelta) -> None:
@@ -36,42 +39,52 @@ def _runtime() -> tuple[delivery.Runtime, timedelta]:
     return _installed
 
 
+async def finish(seconds: float = DRAIN_SECONDS) -> int:
+    """Let the jobs running now finish (up to `seconds`); how many did not."""
+    return await _running.drain_for(seconds)
+
+
 async def run_alert(alert_id: str) -> None:
-    runtime, window = _runtime()
-    outcome = await delivery.run_alert(runtime, int(alert_id), runtime.core.clock(), window)
-    log.info("alert %s: %s", alert_id, outcome)
+    with _running.tracking():
+        runtime, window = _runtime()
+        outcome = await delivery.run_alert(runtime, int(alert_id), runtime.core.clock(), window)
+        log.info("alert %s: %s", alert_id, outcome)
 
 
 async def run_tally(community_id: str, campaign_id: str) -> None:
-    runtime, window = _runtime()
-    now = runtime.core.clock()
-    async with runtime.core.sessions() as session:
-        community = await session.get(Community, int(community_id))
-    if community is None:
-        return
-    daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
-    due = daily.occurrence(ZoneInfo(community.timezone), now, window)
-    if due is None:
-        return
-    outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), due, now)
-    log.info("tally %s/%s: %s", community_id, campaign_id, outcome)
+    with _running.tracking():
+        runtime, window = _runtime()
+        now = runtime.core.clock()
+        async with runtime.core.sessions() as session:
+            community = await session.get(Community, int(community_id))
+        if community is None:
+            return
+        daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
+        due = daily.occurrence(ZoneInfo(community.timezone), now, window)
+        if due is None:
+            return
+        outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), due, now)
+        log.info("tally %s/%s: %s", community_id, campaign_id, outcome)
 
 
 async def report_missed(alert_id: str, due: datetime) -> None:
-    runtime, _ = _runtime()
-    outcome = await delivery.report_missed(runtime, int(alert_id), due, runtime.core.clock())
-    log.warning("alert %s due %s: %s", alert_id, due.isoformat(), outcome)
+    with _running.tracking():
+        runtime, _ = _runtime()
+        outcome = await delivery.report_missed(runtime, int(alert_id), due, runtime.core.clock())
+        log.warning("alert %s due %s: %s", alert_id, due.isoformat(), outcome)
 
 
 async def refresh_posts() -> None:
-    runtime, _ = _runtime()
-    edited = await delivery.refresh_alert_posts(runtime, runtime.core.clock())
-    if edited:
-        log.info("refreshed the counts of %d alert posts", edited)
+    with _running.tracking():
+        runtime, _ = _runtime()
+        edited = await delivery.refresh_alert_posts(runtime, runtime.core.clock())
+        if edited:
+            log.info("refreshed the counts of %d alert posts", edited)
 
 
 async def send_reminders() -> None:
-    runtime, _ = _runtime()
-    sent = await delivery.send_reminders(runtime, runtime.core.clock())
-    if sent:
-        log.info("sent %d pledge reminders", sent)
+    with _running.tracking():
+        runtime, _ = _runtime()
+        sent = await delivery.send_reminders(runtime, runtime.core.clock())
+        if sent:
+            log.info("sent %d pledge reminders", sent)
