@@ -1104,6 +1104,139 @@ async def test_the_web_api_with_a_raw_client() -> None:
         assert fake.errors == []
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40  # enough of a PNG for the fake to sniff
+
+
+async def test_slack_sdks_files_upload_v2_shares_a_file_in_a_channel_a_thread_or_nowhere() -> None:
+    async with running_slack() as fake:
+        workspace = fake.add_workspace("Upload Town")
+        general = workspace.add_channel("general")
+        client = AsyncWebClient(token=workspace.bot_token, base_url=fake.api_url)
+
+        shared = await client.files_upload_v2(
+            channel=general.id,
+            file=PNG,
+            filename="chart.png",
+            title="Calls per day",
+            alt_txt="Calls per day: Nov 05 3",
+            initial_comment="Today's chart",
+        )
+        [asked] = fake.calls("files.getUploadURLExternal")
+        assert (asked.args["filename"], asked.args["length"]) == ("chart.png", str(len(PNG)))
+        [completed] = fake.calls("files.completeUploadExternal")
+        assert json.loads(completed.args["files"])[0]["title"] == "Calls per day"
+        [message] = fake.channel_messages(general)
+        [file] = message.files
+        assert shared["file"]["id"] == file.id and shared["file"]["mimetype"] == "image/png"
+        assert (file.data, file.title, file.alt_txt) == (
+            PNG,
+            "Calls per day",
+            "Calls per day: Nov 05 3",
+        )
+        assert message.visible_text() == "Today's chart\nCalls per day"
+        assert message.payload()["files"][0]["name"] == "chart.png"
+
+        parent = await client.chat_postMessage(channel=general.id, text="Tally")
+        await client.files_upload_v2(
+            channel=general.id, thread_ts=parent["ts"], file=b"abc", filename="notes.txt"
+        )
+        [reply] = fake.thread(fake.channel_messages(general)[1])
+        assert reply.files[0].data == b"abc" and reply.files[0].thread_ts == parent["ts"]
+        assert reply.files[0].title == "notes.txt"  # the filename when no title is given
+        assert fake.shared_files(general) == [file, reply.files[0]]
+
+        private = await client.files_upload_v2(file=b"secret", filename="private.txt")
+        assert fake.upload(private["file"]["id"]) is not None
+        assert len(fake.shared_files()) == 2  # completed, shared nowhere
+        assert fake.errors == []
+
+
+async def test_the_upload_flow_is_as_strict_as_slack() -> None:
+    async with running_slack() as fake, aiohttp.ClientSession() as http:
+        workspace = fake.add_workspace("Strict Town")
+        general = workspace.add_channel("general")
+        quiet = workspace.add_channel("quiet", bot_is_member=False)
+        other = fake.add_workspace("Elsewhere")
+        api = fake.api_url
+
+        async def call(method: str, token: str = workspace.bot_token, **args: Any) -> Any:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with http.post(api + method, data=args, headers=headers) as answer:
+                return await answer.json()
+
+        async def new_upload(length: int, token: str = workspace.bot_token) -> tuple[str, str]:
+            answer = await call(
+                "files.getUploadURLExternal", token, filename="a.png", length=length
+            )
+            return answer["upload_url"], answer["file_id"]
+
+        def complete(file_id: str, **args: Any) -> Any:
+            files = json.dumps([{"id": file_id, "title": "A chart"}])
+            return call("files.completeUploadExternal", files=files, **args)
+
+        # getUploadURLExternal checks its arguments.
+        refused = {
+            "no filename": ({"length": 3}, "invalid_arguments"),
+            "no length": ({"filename": "a.png"}, "invalid_arguments"),
+            "empty file": ({"filename": "a.png", "length": 0}, "missing_argument"),
+            "alt text too long": (
+                {"filename": "a.png", "length": 3, "alt_txt": "x" * 1001},
+                "alt_txt_too_large",
+            ),
+        }
+        for name, (args, expected) in refused.items():
+            assert (await call("files.getUploadURLExternal", **args))["error"] == expected, name
+        assert len(take_errors(fake)) == len(refused)
+
+        # The bytes: exactly as many as declared, once.
+        url, file_id = await new_upload(len(PNG))
+        async with http.post(url, data=PNG[:-1]) as answer:
+            assert answer.status == 400
+        assert "bytes sent" in take_errors(fake)[0]
+        async with http.post(url, data=PNG) as answer:
+            assert (answer.status, await answer.text()) == (200, f"OK - {len(PNG)}")
+        async with http.post(url, data=PNG) as answer:
+            assert answer.status == 410
+        assert "used twice" in take_errors(fake)[0]
+        async with http.post(url + "x", data=PNG) as answer:
+            assert answer.status == 404
+        assert "unknown upload URL" in take_errors(fake)[0]
+
+        # Completing: where the bot may post, a parent message for a thread, once.
+        assert (await complete(file_id, channel_id=quiet.id))["error"] == "not_in_channel"
+        no_thread = await complete(file_id, channel_id=general.id, thread_ts="1.000100")
+        assert no_thread["error"] == "invalid_thread_ts"
+        assert "no message 1.000100" in take_errors(fake)[0]
+        assert (await complete(file_id, channel_id=general.id))["ok"]
+        assert (await complete(file_id, channel_id=general.id))["error"] == "file_not_found"
+        assert "completed twice" in take_errors(fake)[0]
+        [message] = fake.channel_messages(general)
+        assert message.files[0].data == PNG and message.files[0].title == "A chart"
+
+        pending_url, pending = await new_upload(3)
+        assert (await complete(pending, channel_id=general.id))["error"] == "file_not_found"
+        assert "before its bytes came" in take_errors(fake)[0]
+        form = aiohttp.FormData()
+        form.add_field("filename", b"abc", filename="a.png")
+        async with http.post(pending_url, data=form) as answer:  # multipart works too
+            assert answer.status == 200
+        theirs = await call(
+            "files.completeUploadExternal",
+            other.bot_token,
+            files=json.dumps([{"id": pending}]),
+            channel_id=general.id,
+        )
+        assert theirs["error"] == "file_not_found"
+        assert "tenancy" in take_errors(fake)[0]
+
+        # Without the files:write scope, nothing goes up.
+        workspace.scopes = ["commands", "chat:write"]
+        missing = await call("files.getUploadURLExternal", filename="a.png", length=3)
+        assert (missing["error"], missing["needed"]) == ("missing_scope", "files:write")
+        assert "files:write" in take_errors(fake)[0]
+        assert fake.errors == []
+
+
 async def test_a_workspace_not_yet_installed_refuses_its_token_and_members() -> None:
     async with running_slack() as fake:
         workspace = fake.add_workspace("Later Town", installed=False)

@@ -576,12 +576,21 @@ def test_the_manifest_lists_exactly_what_the_bot_uses(capsys: pytest.CaptureFixt
     assert cli.print_manifest(argparse.Namespace(url=None), None) == 0  # type: ignore[arg-type]
     socket = json.loads(capsys.readouterr().out)
     commands = [c["command"] for c in socket["features"]["slash_commands"]]
-    assert commands == ["/call", "/pledge", "/leaderboard", "/mystats", "/callbot"]
+    assert commands == [
+        "/call",
+        "/pledge",
+        "/leaderboard",
+        "/mystats",
+        "/callbot",
+        "/alert",
+        "/tally",
+    ]
     assert socket["oauth_config"]["scopes"]["bot"] == [
         "commands",
         "chat:write",
         "chat:write.public",
         "users:read",
+        "files:write",
     ]
     assert socket["settings"]["socket_mode_enabled"] is True
     assert socket["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]

@@ -13,6 +13,7 @@ from callbot.replies import (
     Fact,
     Form,
     FormField,
+    Image,
     Picker,
     Reply,
     Style,
@@ -32,7 +33,7 @@ from callbot_slack.render import (
     reply_blocks,
     submitted_values,
 )
-from fakes.slack_blocks import message_problems, view_problems
+from fakes.slack_blocks import mention_problems, message_problems, view_problems
 
 
 @pytest.mark.parametrize(
@@ -176,3 +177,22 @@ def test_the_home_tab_joins_sections_within_the_view_limit() -> None:
     assert view_problems(home, expected="home") == []
     many = render_home([Reply(text="z", body="\n\n".join("p" * 2900 for _ in range(60)))] * 3)
     assert len(many["blocks"]) == VIEW_BLOCKS_MAX
+
+
+def test_a_picture_is_described_where_it_is_not_uploaded() -> None:
+    chart = Image(b"\x89PNG\r\n\x1a\n", "chart.png", "Calls per day: Nov 05 3 <!channel>")
+    reply = Reply(text="Tally", title="Tally", image=chart, actions=(Action("call:x", "Call now"),))
+    blocks = reply_blocks(reply)
+    stand_in = blocks[-2]
+    assert stand_in["type"] == "context"
+    [words] = stand_in["elements"]
+    assert words["type"] == "plain_text" and words["text"].startswith(":bar_chart: Calls per day")
+    assert mention_problems(blocks) == [] and message_problems(render_message(reply)) == []
+    # Uploaded beside the message, the picture needs no words in it.
+    assert [b["type"] for b in reply_blocks(reply, image_uploaded=True)] == [
+        "header",
+        "section",
+        "actions",
+    ]
+    home = render_home([reply])
+    assert stand_in in home["blocks"] and view_problems(home, expected="home") == []

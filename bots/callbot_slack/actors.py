@@ -100,3 +100,14 @@ class Admins:
             self._known.clear()
         self._known[key] = (now, admin)
         return admin
+
+
+async def organizer_actor(
+    admins: Admins, client: AsyncWebClient, body: Mapping[str, Any]
+) -> Actor | None:
+    """`actor_from` with whether the member administers the workspace, for what only
+    organizers may do (the core decides from it and the community's organizer list)."""
+    team_id, user_id = team_id_of(body), user_id_of(body)
+    if not team_id or not user_id:
+        return None
+    return actor_from(body, is_admin=await admins.check(client, team_id, user_id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -12,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from callbot.adapters import StartupError
 from callbot.config import SettingsError
 from callbot.core import Core
-from callbot_slack.app import SlackApp, build_slack_app
+from callbot_slack.app import SlackApp, build_slack_app, standalone_notifier
 from callbot_slack.notifier import SlackNotifier
 from callbot_slack.server import connected_socket_mode, forever, serving_http
 from callbot_slack.settings import credentials_present, load_slack_settings
@@ -46,6 +47,17 @@ class SlackAdapter:
     def notifier(self) -> SlackNotifier | None:
         """Posts scheduled alerts and tallies while the adapter runs."""
         return self.slack.notifier if self.slack is not None else None
+
+    @asynccontextmanager
+    async def notifying(self, core: Core) -> AsyncIterator[SlackNotifier]:
+        """A notifier with the configured credentials that serves nothing (for the scheduler,
+        in whatever process it runs): Socket Mode's bot token, or in HTTP mode the tokens
+        installed in the database. Its HTTP session is closed when the block ends."""
+        settings = load_slack_settings()
+        if settings.mode is None:
+            raise SettingsError("no Slack credentials are set")
+        async with standalone_notifier(core, settings) as notifier:
+            yield notifier
 
     async def run(self, core: Core) -> None:
         """Connect to Slack (or listen for it) and answer members until cancelled."""

@@ -1,12 +1,15 @@
 """The bolt app that serves callbot: its web clients, how it is authorized in each mode, and
-every feature's listeners."""
+every feature's listeners; and the notifier alone, for posting without serving."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -21,7 +24,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.core import Core
-from callbot_slack import commands, components, home, setup
+from callbot_slack import alerts, commands, components, home, setup
 from callbot_slack.installations import RememberedBots
 from callbot_slack.notifier import ClientFor, SlackNotifier
 from callbot_slack.responder import SlackResponder
@@ -30,8 +33,9 @@ from callbot_slack.settings import SlackSettings
 log = logging.getLogger(__name__)
 
 #: Exactly what the bot uses: slash commands; posting answers, alerts (also in public channels
-#: it was not invited to) and the Messages tab; users.info to know workspace admins.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+#: it was not invited to) and the Messages tab; users.info to know workspace admins; uploading
+#: the tally's chart (Slack shows pictures only as files).
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read", "files:write")
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -49,8 +53,24 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
-def web_client(settings: SlackSettings, token: str | None = None) -> AsyncWebClient:
-    return AsyncWebClient(base_url=settings.api_url, token=token, retry_handlers=retry_handlers())
+def web_client(
+    settings: SlackSettings,
+    token: str | None = None,
+    *,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
+    """A Web API client (with its own session per request unless `session` is given)."""
+    return AsyncWebClient(
+        base_url=settings.api_url, token=token, session=session, retry_handlers=retry_handlers()
+    )
+
+
+def installation_store(core: Core, settings: SlackSettings) -> RememberedBots:
+    """HTTP mode: the workspaces' installations, in the database every replica shares."""
+    assert settings.client_id is not None
+    return RememberedBots(
+        AsyncSQLAlchemyInstallationStore(client_id=settings.client_id, engine=core.engine)
+    )
 
 
 @dataclass
@@ -76,9 +96,7 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
     elif settings.mode == "http":
         assert settings.signing_secret is not None and settings.client_id is not None
         assert settings.client_secret is not None
-        store = RememberedBots(
-            AsyncSQLAlchemyInstallationStore(client_id=settings.client_id, engine=core.engine)
-        )
+        store = installation_store(core, settings)
         client = web_client(settings)
         bolt = AsyncApp(
             client=client,
@@ -113,7 +131,9 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
         notifier = SlackNotifier(_installed(settings, store))
     else:
         raise ValueError("no Slack mode is configured")
-    for feature in (commands, components, setup, home):
+    # Order matters where listeners overlap: bolt runs the first that matches, so the alert
+    # form's own button and modal come before the catch-all ones of `components`.
+    for feature in (commands, alerts, components, setup, home):
         feature.register(bolt, responder)
 
     @bolt.error
@@ -136,13 +156,33 @@ def _single_workspace(client: AsyncWebClient) -> ClientFor:
     return client_for
 
 
-def _installed(settings: SlackSettings, store: RememberedBots) -> ClientFor:
+def _installed(
+    settings: SlackSettings,
+    store: RememberedBots,
+    session: aiohttp.ClientSession | None = None,
+) -> ClientFor:
     """HTTP mode: the workspace's stored bot token, if callbot is installed there."""
 
     async def client_for(community_id: str) -> AsyncWebClient | None:
         bot = await store.async_find_bot(enterprise_id=None, team_id=community_id)
         if bot is None or not bot.bot_token:
             return None
-        return web_client(settings, bot.bot_token)
+        return web_client(settings, bot.bot_token, session=session)
 
     return client_for
+
+
+@asynccontextmanager
+async def standalone_notifier(core: Core, settings: SlackSettings) -> AsyncIterator[SlackNotifier]:
+    """A notifier for the configured mode without the app (nothing is served): the bot
+    token's workspace in Socket Mode, the installed workspaces in HTTP mode. Its clients
+    share one HTTP session, closed when the block ends."""
+    async with aiohttp.ClientSession() as session:
+        if settings.mode == "socket":
+            assert settings.bot_token is not None
+            client = web_client(settings, settings.bot_token.get_secret_value(), session=session)
+            yield SlackNotifier(_single_workspace(client))
+        elif settings.mode == "http":
+            yield SlackNotifier(_installed(settings, installation_store(core, settings), session))
+        else:
+            raise ValueError("no Slack mode is configured")

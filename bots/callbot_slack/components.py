@@ -1,11 +1,16 @@
 """Buttons, selects and forms: every `action_id` and modal `callback_id` the adapter sends is a
 core component id, so any click or submission, however old, goes to
 `callbot.services.handle_component` with the state it carries.
+
+Clicks on organizer components (alerts, posting the tally) carry whether the member
+administers the workspace (users.info, remembered a few minutes), so that the core can decide;
+members' clicks skip that lookup.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -13,7 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot import services
 from callbot.replies import Actor, Reply, component_id, parse_component_id
-from callbot_slack.actors import actor_from, team_id_of, user_id_of
+from callbot_slack.actors import actor_from
+from callbot_slack.alerts import CALLBACK_ID as ALERT_CALLBACK_ID
 from callbot_slack.home import publish_home
 from callbot_slack.render import submitted_values
 from callbot_slack.responder import Origin, SlackResponder
@@ -21,26 +27,10 @@ from callbot_slack.setup import CALLBACK_ID as SETUP_CALLBACK_ID
 
 ANY = re.compile(r".+")
 INTERACTION_ID_MAX = 100
-
-
-def origin_of_action(body: dict[str, Any], action_id: str) -> Origin:
-    """A click on a message (answered through its response_url, replacing the card when it
-    is private: ephemeral or in the app's Messages tab) or on the App Home (answered in the
-    Messages tab)."""
-    container = body.get("container") or {}
-    channel = body.get("channel") or {}
-    channel_id = str(container.get("channel_id") or channel.get("id") or "") or None
-    home = container.get("type") == "view"
-    private = bool(container.get("is_ephemeral")) or (channel_id or "").startswith("D")
-    return Origin(
-        team_id=team_id_of(body),
-        user_id=user_id_of(body),
-        channel_id=None if home else channel_id,
-        response_url=None if home else body.get("response_url") or None,
-        trigger_id=body.get("trigger_id") or None,
-        card=action_id if private and not home else None,
-        home=home,
-    )
+#: Component kinds only organizers may use: the core needs to know if the member is an admin.
+ORGANIZER_KINDS = frozenset({"alert", "tallynow"})
+#: Modals with a listener of their own.
+OWN_FORMS = (SETUP_CALLBACK_ID, ALERT_CALLBACK_ID)
 
 
 def chosen(action: dict[str, Any]) -> str | None:
@@ -74,6 +64,9 @@ def register(app: AsyncApp, responder: SlackResponder) -> None:
         if actor is None:
             return
         action_id = str(action.get("action_id") or "")
+        if parse_component_id(action_id)[0] in ORGANIZER_KINDS:
+            is_admin = await responder.admins.check(client, actor.community_id, actor.user_id)
+            actor = replace(actor, is_admin=is_admin)
         choice = chosen(action)
         # Unique per click (a retry of the same click records nothing twice).
         interaction_id = f"{actor.user_id}:{action.get('action_ts') or body.get('trigger_id')}"
@@ -87,7 +80,7 @@ def register(app: AsyncApp, responder: SlackResponder) -> None:
                 choice=choice,
             )
 
-        origin = origin_of_action(body, action_id)
+        origin = Origin.of_action(body, action_id)
         await responder.answer(
             client,
             origin,
@@ -99,7 +92,9 @@ def register(app: AsyncApp, responder: SlackResponder) -> None:
         if origin.home:
             await publish_home(responder, client, actor)  # counts shown there may have moved
 
-    @app.view(re.compile(rf"^(?!{re.escape(SETUP_CALLBACK_ID)}$).+"))
+    own_forms = "|".join(re.escape(form) for form in OWN_FORMS)
+
+    @app.view(re.compile(rf"^(?!(?:{own_forms})$).+"))
     async def on_submission(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()  # closes the modal; the answer comes as a message
         actor = actor_from(body)

@@ -15,6 +15,15 @@ from callbot_slack.commands import SLACK_COMMANDS, TOP_LEVEL
 APP_NAME = "callbot"
 DESCRIPTION = "Call your members of Congress, together: scripts, pledges, tallies."
 CALLBOT_HINT = "profile | forget | help | setup"
+#: Organizers' commands: (command, description, usage hint).
+ORGANIZER_COMMANDS = (
+    (
+        "/alert",
+        "Organizers: schedule action alerts into a channel, list or cancel them, preview one.",
+        "create | list | cancel [id] | preview [campaign]",
+    ),
+    ("/tally", "Organizers: post a campaign's tally and chart here, for everyone.", "[campaign]"),
+)
 EVENTS = ("app_home_opened",)
 
 
@@ -46,6 +55,16 @@ def manifest(base_url: str | None = None) -> dict[str, Any]:
             **url,
         }
     )
+    commands += [
+        {
+            "command": command,
+            "description": description,
+            "usage_hint": hint,
+            "should_escape": False,
+            **url,
+        }
+        for command, description, hint in ORGANIZER_COMMANDS
+    ]
     settings: dict[str, Any] = {
         "event_subscriptions": {
             "bot_events": list(EVENTS),

@@ -3,6 +3,9 @@
 A post uses the bot token of the workspace it is for (the one Socket Mode runs with, or the
 installation stored for that workspace in HTTP mode), so it can only reach that workspace's
 channels: Slack itself refuses another workspace's channel id to that token.
+
+A reply's picture (the tally's chart) is uploaded as a file in the thread of its post; if that
+fails, the post stands and the failure is logged.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.notify import DeliveryError, DestinationGone
 from callbot.replies import Reply
+from callbot_slack.images import upload_image
 from callbot_slack.render import render_message
 
 #: Slack errors that retrying cannot fix: the alert should be disabled and organizers told.
@@ -32,6 +36,9 @@ GONE = frozenset(
         "team_access_not_granted",
         "restricted_action",
         "ekm_access_denied",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
     }
 )
 
@@ -57,24 +64,43 @@ class SlackNotifier:
         self._client_for = client_for
 
     async def _client(self, community_id: str) -> AsyncWebClient:
-        client = await self._client_for(community_id)
+        try:
+            client = await self._client_for(community_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:  # Socket Mode's auth.test
+            raise _translated(exc, f"finding the bot of workspace {community_id}") from exc
         if client is None:
             raise DestinationGone(f"callbot is not installed in Slack workspace {community_id}")
         return client
 
+    async def _post(self, client: AsyncWebClient, channel: str, reply: Reply, doing: str) -> str:
+        """chat.postMessage, then the picture in the post's thread; the ref of the post."""
+        try:
+            response = await client.chat_postMessage(
+                channel=channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                **render_message(reply, image_uploaded=reply.image is not None),
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise _translated(exc, doing) from exc
+        posted_in, ts = str(response["channel"]), str(response["ts"])
+        if reply.image is not None:
+            await upload_image(client, posted_in, reply.image, thread_ts=ts)
+        return f"{posted_in}/{ts}"
+
     async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
         """Post `reply` in the workspace's channel; returns the ref `"channel_id/ts"`."""
         client = await self._client(community_id)
-        try:
-            response = await client.chat_postMessage(
-                channel=channel_id, unfurl_links=False, unfurl_media=False, **render_message(reply)
-            )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise _translated(exc, f"posting in {channel_id}") from exc
-        return f"{response['channel']}/{response['ts']}"
+        return await self._post(client, channel_id, reply, f"posting in {channel_id}")
+
+    async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
+        """Tell a member privately, in the app's Messages tab with them."""
+        client = await self._client(community_id)
+        await self._post(client, user_id, reply, f"messaging {user_id}")
 
     async def edit(self, community_id: str, ref: str, reply: Reply) -> None:
-        """Replace a posted message (a ref from `post`) with `reply`, e.g. updated counts."""
+        """Replace a posted message (a ref from `post`) with `reply`, e.g. updated counts. A
+        new picture is not uploaded again: its alt text says what it would show."""
         channel_id, ts = parse_message_ref(ref)
         client = await self._client(community_id)
         try:

@@ -5,6 +5,9 @@ escaped, so no text can become a mention (`<!channel>`) or a link it did not ask
 formatting character the core escaped (member text) is shown with a look-alike that Slack
 never reads as markup. Every text is cut to Block Kit's limits so a long script or name can
 never make a post fail. Buttons and selects carry the core's component ids as `action_id`s.
+
+Slack shows a picture (`Reply.image`) only as an uploaded file (`images.upload_image`); where
+none is uploaded (private answers, the App Home) its alt text stands in for it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from callbot.markup import InlineStyle, translate_inline
-from callbot.replies import Action, Fact, Form, FormField, Picker, Reply, Style, Tone
+from callbot.replies import Action, Fact, Form, FormField, Image, Picker, Reply, Style, Tone
 from callbot.safety import neutralize_mentions
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,9 @@ INPUT_LABEL_MAX = 2000
 INPUT_VALUE_MAX = 3000
 METADATA_MAX = 3000
 FALLBACK_TEXT_MAX = 3000
+CONTEXT_TEXT_MAX = 3000
+
+IMAGE_MARK = ":bar_chart: "
 
 ELLIPSIS = "…"
 TONE_MARKS = {Tone.WARNING: ":warning: ", Tone.ERROR: ":x: "}
@@ -185,9 +191,15 @@ def _controls(reply: Reply) -> list[dict[str, Any]]:
     ]
 
 
-def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
-    """Title as a header, body, facts as fields, footer as context, then the controls.
-    `reply.form` is not shown here: see `render_modal`."""
+def image_stand_in(image: Image) -> dict[str, Any]:
+    """A context block with the picture's words, where the picture itself is not shown."""
+    return {"type": "context", "elements": [plain(IMAGE_MARK + image.alt, CONTEXT_TEXT_MAX)]}
+
+
+def reply_blocks(reply: Reply, *, image_uploaded: bool = False) -> list[dict[str, Any]]:
+    """Title as a header, body, facts as fields, footer as context, the image's alt text
+    (unless the image is uploaded beside the message), then the controls. `reply.form` is
+    not shown here: see `render_modal`."""
     blocks: list[dict[str, Any]] = []
     mark = TONE_MARKS.get(reply.tone, "")
     if reply.title:
@@ -202,6 +214,8 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
                 "elements": [{"type": "mrkdwn", "text": truncate(mrkdwn(reply.footer), 3000)}],
             }
         )
+    if reply.image is not None and not image_uploaded:
+        blocks.append(image_stand_in(reply.image))
     controls = _controls(reply)
     room = MESSAGE_BLOCKS_MAX - len(controls)
     if len(blocks) > room:
@@ -215,9 +229,13 @@ def fallback_text(reply: Reply) -> str:
     return truncate(TONE_MARKS.get(reply.tone, "") + mrkdwn(reply.text), FALLBACK_TEXT_MAX)
 
 
-def render_message(reply: Reply) -> dict[str, Any]:
-    """Keyword arguments for chat.postMessage / postEphemeral / chat.update / respond()."""
-    return {"text": fallback_text(reply), "blocks": reply_blocks(reply)}
+def render_message(reply: Reply, *, image_uploaded: bool = False) -> dict[str, Any]:
+    """Keyword arguments for chat.postMessage / postEphemeral / chat.update / respond().
+    `image_uploaded`: the caller uploads `reply.image` as a file, so its alt text is left out."""
+    return {
+        "text": fallback_text(reply),
+        "blocks": reply_blocks(reply, image_uploaded=image_uploaded),
+    }
 
 
 def _input(field: FormField) -> dict[str, Any]:

@@ -9,7 +9,8 @@ Where an answer goes depends on where the request came from (`Origin`): through 
 request's response_url (slash commands, clicks on messages), replacing the private card
 clicked when the answer carries the flow on; as a private message in the channel a form was
 opened from; or, from the App Home, in the app's Messages tab. A form opens as a modal while
-the request's trigger_id is fresh, and otherwise becomes a button that asks again.
+the request's trigger_id is fresh, and otherwise becomes a button that asks again. A public
+answer's picture is uploaded into its channel; a private one shows the picture's alt text.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from callbot.core import Core
 from callbot.errors import apology
 from callbot.replies import Actor, Form, Reply, continues_card, form_as_button
 from callbot.workload import Workload
-from callbot_slack.actors import PLATFORM, Admins
+from callbot_slack.actors import PLATFORM, Admins, team_id_of, user_id_of
+from callbot_slack.images import upload_image
 from callbot_slack.render import render_message, render_modal
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,26 @@ class Origin:
             channel_id=str(body.get("channel_id") or "") or None,
             response_url=body.get("response_url") or None,
             trigger_id=body.get("trigger_id") or None,
+        )
+
+    @staticmethod
+    def of_action(body: Mapping[str, Any], action_id: str) -> Origin:
+        """A click on a message (answered through its response_url, replacing the card when
+        it is private: ephemeral or in the app's Messages tab) or on the App Home (answered in
+        the Messages tab)."""
+        container = body.get("container") or {}
+        channel = body.get("channel") or {}
+        channel_id = str(container.get("channel_id") or channel.get("id") or "") or None
+        home = container.get("type") == "view"
+        private = bool(container.get("is_ephemeral")) or (channel_id or "").startswith("D")
+        return Origin(
+            team_id=team_id_of(body),
+            user_id=user_id_of(body),
+            channel_id=None if home else channel_id,
+            response_url=None if home else body.get("response_url") or None,
+            trigger_id=body.get("trigger_id") or None,
+            card=action_id if private and not home else None,
+            home=home,
         )
 
     @staticmethod
@@ -155,7 +177,9 @@ class SlackResponder:
             if origin.trigger_id and await self._open_modal(client, origin, reply.form):
                 return
             reply = form_as_button(reply, reopen)
-        message = render_message(reply)
+        # Only a public answer in a channel can carry an uploaded file; elsewhere, the alt text.
+        upload_into = origin.channel_id if origin.response_url and not reply.private else None
+        message = render_message(reply, image_uploaded=upload_into is not None)
         if origin.response_url:
             replace = origin.card is not None and continues_card(origin.card, reply)
             webhook = AsyncWebhookClient(origin.response_url, session=self._http())
@@ -168,6 +192,8 @@ class SlackResponder:
             )
             if response.status_code != 200:
                 raise RuntimeError(f"response_url answered {response.status_code}: {response.body}")
+            if upload_into is not None and reply.image is not None:
+                await upload_image(client, upload_into, reply.image)
             return
         if origin.channel_id and not origin.home:
             try:

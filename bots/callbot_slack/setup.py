@@ -18,7 +18,7 @@ from callbot.core import Core
 from callbot.errors import apology, problem
 from callbot.replies import Actor, Reply
 from callbot.services.communities import SetupValues, configure_community, setup_values
-from callbot_slack.actors import PLATFORM, actor_from, team_id_of, user_id_of
+from callbot_slack.actors import PLATFORM, organizer_actor
 from callbot_slack.render import OPTION_TEXT_MAX, plain
 from callbot_slack.responder import Origin, SlackResponder, open_modal
 
@@ -124,21 +124,12 @@ def chosen_settings(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _organizer(
-    responder: SlackResponder, client: AsyncWebClient, body: dict[str, Any]
-) -> Actor | None:
-    team_id, user_id = team_id_of(body), user_id_of(body)
-    if not team_id or not user_id:
-        return None
-    return actor_from(body, is_admin=await responder.admins.check(client, team_id, user_id))
-
-
 async def open_setup(
     responder: SlackResponder, client: AsyncWebClient, body: dict[str, Any]
 ) -> None:
     """`/callbot setup` (already acknowledged): the modal for organizers, a refusal for others."""
     origin = Origin.of_command(body)
-    actor = await _organizer(responder, client, body)
+    actor = await organizer_actor(responder.admins, client, body)
     if actor is None:
         return
     context = {"team": actor.community_id, "user": actor.user_id, "command": "/callbot setup"}
@@ -168,7 +159,7 @@ def register(app: AsyncApp, responder: SlackResponder) -> None:
     async def on_setup(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         view = body.get("view") or {}
-        actor = await _organizer(responder, client, body)
+        actor = await organizer_actor(responder.admins, client, body)
         if actor is None:
             return
         settings = chosen_settings(view.get("state") or {})

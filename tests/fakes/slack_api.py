@@ -7,7 +7,12 @@ channel, user or view answers channel_not_found / user_not_found / not_found and
 as a tenancy violation; blocks and views are validated (invalid_blocks /
 invalid_arguments); chat.postMessage has a per-channel rate limit (429 with Retry-After);
 answers are `application/json; charset=utf-8`. Bodies may be JSON or form-encoded (with
-`blocks`/`view` as JSON strings), as slack_sdk sends them."""
+`blocks`/`view` as JSON strings), as slack_sdk sends them.
+
+Files go up as Slack takes them (`FileUploads`): files.getUploadURLExternal (filename,
+length) answers an upload URL on the fake, the bytes are POSTed there exactly once and must
+be as long as declared, then files.completeUploadExternal shares the file (in a channel, in a
+thread under a message, or nowhere: private). Both methods need the files:write scope."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import web
 
 from fakes.slack_blocks import (
@@ -27,13 +33,24 @@ from fakes.slack_blocks import (
     message_problems,
     view_problems,
 )
-from fakes.slack_world import ApiCall, FakeChannel, FakeMessage, FakeUser, FakeView, FakeWorkspace
+from fakes.slack_world import (
+    ApiCall,
+    FakeChannel,
+    FakeFile,
+    FakeMessage,
+    FakeUser,
+    FakeView,
+    FakeWorkspace,
+)
 
 if TYPE_CHECKING:
     from fakes.slack_fake import FakeSlack
 
 JSON_TYPE = "application/json; charset=utf-8"
 RESPONSE_URL_LIFETIME = 30 * 60.0
+FILE_BYTES_MAX = 1024**3  # Slack's 1 GB limit per file
+ALT_TXT_MAX = 1000
+FILES_SCOPE = "files:write"
 
 
 class ApiError(Exception):
@@ -47,6 +64,7 @@ class ApiError(Exception):
         messages: list[str] | None = None,
         status: int = 200,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(error)
         self.error = error
@@ -54,6 +72,7 @@ class ApiError(Exception):
         self.messages = messages or []
         self.status = status
         self.headers = headers or {}
+        self.extra = extra or {}  # more fields of the answer (missing_scope's needed/provided)
 
 
 @dataclass
@@ -171,6 +190,8 @@ class WebApi:
             "conversations.open": self.conversations_open,
             "conversations.join": self.conversations_join,
             "conversations.list": self.conversations_list,
+            "files.getUploadURLExternal": self.files_get_upload_url_external,
+            "files.completeUploadExternal": self.files_complete_upload_external,
             "oauth.v2.access": self.oauth_v2_access,
             "apps.connections.open": self.apps_connections_open,
         }
@@ -249,7 +270,7 @@ class WebApi:
     def _answer(self, record: ApiCall, outcome: dict[str, Any] | ApiError) -> web.Response:
         if isinstance(outcome, ApiError):
             record.status, record.ok, record.error = outcome.status, False, outcome.error
-            body: dict[str, Any] = {"ok": False, "error": outcome.error}
+            body: dict[str, Any] = {"ok": False, "error": outcome.error, **outcome.extra}
             if outcome.messages:
                 body["response_metadata"] = {"messages": outcome.messages}
                 if outcome.error == "invalid_blocks":
@@ -573,6 +594,131 @@ class WebApi:
         )
         return {"channels": channels, "response_metadata": {"next_cursor": ""}}
 
+    def _scoped(self, call: Call, scope: str) -> None:
+        if scope not in call.workspace.scopes:
+            raise ApiError(
+                "missing_scope",
+                f"{call.label} needs the {scope} scope, which the app was not granted",
+                extra={"needed": scope, "provided": ",".join(call.workspace.scopes)},
+            )
+
+    async def files_get_upload_url_external(self, call: Call) -> dict[str, Any]:
+        self._scoped(call, FILES_SCOPE)
+        args = call.args
+        filename = args.get("filename")
+        if not isinstance(filename, str) or not filename.strip():
+            raise ApiError("invalid_arguments", f"{call.label}: no filename")
+        length = args.get("length")
+        try:
+            size = int(str(length))
+        except ValueError:
+            raise ApiError(
+                "invalid_arguments", f"{call.label}: length {length!r} is not a number of bytes"
+            ) from None
+        if size <= 0:
+            raise ApiError("missing_argument", f"{call.label}: length must be the size in bytes")
+        if size > FILE_BYTES_MAX:
+            raise ApiError("file_upload_size_restricted", f"{call.label}: {size} bytes")
+        alt_txt = args.get("alt_txt")
+        if alt_txt is not None and not isinstance(alt_txt, str):
+            raise ApiError("invalid_arguments", f"{call.label}: alt_txt is not a string")
+        if alt_txt and len(alt_txt) > ALT_TXT_MAX:
+            raise ApiError(
+                "alt_txt_too_large", f"{call.label}: alt_txt of {len(alt_txt)} characters"
+            )
+        upload = self.fake.new_upload(call.workspace, filename, size, alt_txt or "")
+        return {"upload_url": self.fake.uploads.url(upload), "file_id": upload.id}
+
+    def _completed_files(self, call: Call) -> list[tuple[FakeFile, str]]:
+        """The files of files.completeUploadExternal with their titles, each one uploaded
+        and not yet completed, of this workspace."""
+        raw = _json_arg(call.args.get("files"), "files")
+        if not isinstance(raw, list) or not raw:
+            raise ApiError("invalid_arguments", f"{call.label}: files must be a non-empty array")
+        found: list[tuple[FakeFile, str]] = []
+        for item in raw:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise ApiError("invalid_arguments", f"{call.label}: {item!r} has no file id")
+            upload = self.fake.upload(item["id"])
+            if upload is None:
+                raise ApiError("file_not_found", f"{call.label}: unknown file {item['id']}")
+            if upload.workspace is not call.workspace:
+                raise ApiError(
+                    "file_not_found",
+                    f"tenancy: {call.workspace.name}'s token completed file {upload.id} "
+                    f"of {upload.workspace.name}",
+                )
+            if upload.data is None:
+                raise ApiError(
+                    "file_not_found", f"{call.label}: {upload.id} completed before its bytes came"
+                )
+            if upload.completed or any(upload is other for other, _ in found):
+                raise ApiError("file_not_found", f"{call.label}: {upload.id} completed twice")
+            title = item.get("title")
+            if title is not None and not isinstance(title, str):
+                raise ApiError("invalid_arguments", f"{call.label}: title is not a string")
+            found.append((upload, title or upload.filename))
+        return found
+
+    async def files_complete_upload_external(self, call: Call) -> dict[str, Any]:
+        self._scoped(call, FILES_SCOPE)
+        args = call.args
+        files = self._completed_files(call)
+        channel_arg, channels_arg = args.get("channel_id"), args.get("channels")
+        if channel_arg and channels_arg:
+            raise ApiError("invalid_arguments", f"{call.label}: both channel_id and channels")
+        targets = [channel_arg] if channel_arg else []
+        if isinstance(channels_arg, str) and channels_arg:
+            targets = [c.strip() for c in channels_arg.split(",")]
+        thread_ts = args.get("thread_ts") or None
+        if thread_ts is not None and len(targets) != 1:
+            raise ApiError(
+                "invalid_arguments", f"{call.label}: thread_ts needs exactly one channel"
+            )
+        comment = args.get("initial_comment")
+        body: dict[str, Any] = {"text": comment} if isinstance(comment, str) and comment else {}
+        if not body and args.get("blocks") is not None:
+            body = {"blocks": _json_arg(args["blocks"], "blocks")}
+            problems = message_problems(body)
+            if problems:
+                raise ApiError("invalid_blocks", f"{call.label}: {problems}", messages=problems)
+        self.fake.check_mentions(f"{call.label} comment", body)
+        self.fake.check_mentions(f"{call.label} titles", [{"text": t} for _, t in files])
+        shared_in: list[tuple[str, str | None]] = []
+        for target in targets:
+            conversation = self._conversation(call, target)
+            if isinstance(conversation, FakeChannel):
+                self._postable(conversation)
+                channel_id = conversation.id
+            else:
+                channel_id = conversation[1]
+            if thread_ts is not None:
+                parent = self.fake.message_at(call.workspace, channel_id, str(thread_ts))
+                if parent is None or parent.deleted or parent.ephemeral:
+                    raise ApiError(
+                        "invalid_thread_ts", f"{call.label}: no message {thread_ts} in {channel_id}"
+                    )
+                if parent.thread_ts is not None and parent.thread_ts != parent.ts:
+                    raise ApiError(
+                        "invalid_thread_ts", f"{call.label}: {thread_ts} is a reply, not a parent"
+                    )
+            shared_in.append((channel_id, thread_ts))
+        for upload, title in files:
+            upload.completed = True
+            upload.title = title
+        for channel_id, thread in shared_in:
+            for upload, _ in files:
+                upload.channel_id, upload.thread_ts = channel_id, thread
+            self.fake.create_message(
+                call.workspace,
+                channel_id,
+                body,
+                viewer=None,
+                thread_ts=thread,
+                files=[upload for upload, _ in files],
+            )
+        return {"files": [{**upload.payload(), "title": title} for upload, title in files]}
+
     async def oauth_v2_access(self, call: Call) -> dict[str, Any]:
         return self.fake.oauth.exchange(call)
 
@@ -676,3 +822,43 @@ class Hook:
     created: float
     fixed_target: bool
     uses: int = 0
+
+
+class FileUploads:
+    """The upload URLs files.getUploadURLExternal hands out: /upload/v1/<token>, each taking
+    one POST of exactly the declared number of bytes (raw, or the file of a multipart form)."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self.fake = fake
+        self.by_token: dict[str, FakeFile] = {}
+
+    def url(self, upload: FakeFile) -> str:
+        self.by_token[upload.upload_token] = upload
+        return f"{self.fake.base_url}/upload/v1/{upload.upload_token}"
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """POST /upload/v1/<token>."""
+        fake = self.fake
+        upload = self.by_token.get(request.match_info["token"])
+        if upload is None:
+            fake.error(f"file upload: POST to an unknown upload URL {request.path}")
+            return web.Response(status=404, text="invalid_upload_url")
+        label = f"file upload of {upload.id} ({upload.filename})"
+        if upload.data is not None or upload.completed:
+            fake.error(f"{label}: the upload URL was used twice")
+            return web.Response(status=410, text="upload_url_used")
+        if request.content_type == "multipart/form-data":
+            data = b""
+            reader = await request.multipart()
+            async for part in reader:
+                if isinstance(part, aiohttp.BodyPartReader) and part.filename is not None:
+                    data = bytes(await part.read())
+                    break
+        else:
+            data = await request.read()
+        if len(data) != upload.length:
+            fake.error(f"{label}: {len(data)} bytes sent, {upload.length} declared")
+            return web.Response(status=400, text="length_mismatch")
+        upload.data = data
+        fake.state.fire()
+        return web.Response(text=f"OK - {len(data)}")

@@ -15,6 +15,10 @@ no text that could ping @everyone/@channel/@here; tokens of one workspace cannot
 another's channels, members or views; chat.postMessage rate-limited per channel.
 Violations go to `errors`, which tests check stays empty.
 
+Files the app uploads (files.getUploadURLExternal, a POST of the bytes, then
+files.completeUploadExternal) become messages that carry them (`FakeMessage.files`), in the
+channel or the thread they were shared in: see `shared_files` and `thread`.
+
 Use `running_slack()` to start one; `serving_bolt_http()` serves a bolt AsyncApp over HTTP
 on 127.0.0.1 and `running_socket_mode()` connects it in Socket Mode. Everything runs on the
 test's event loop."""
@@ -38,7 +42,7 @@ import aiohttp
 from aiohttp import web
 
 from fakes import slack_payloads as payloads
-from fakes.slack_api import ApiError, FailRule, ResponseUrls, WebApi
+from fakes.slack_api import ApiError, FailRule, FileUploads, ResponseUrls, WebApi
 from fakes.slack_blocks import (
     find_elements,
     input_blocks,
@@ -55,6 +59,7 @@ from fakes.slack_world import (
     ApiCall,
     FakeAction,
     FakeChannel,
+    FakeFile,
     FakeMessage,
     FakeSlackError,
     FakeUser,
@@ -73,6 +78,7 @@ __all__ = [
     "BoltServer",
     "FakeAction",
     "FakeChannel",
+    "FakeFile",
     "FakeMessage",
     "FakeSlack",
     "FakeSlackError",
@@ -139,6 +145,7 @@ class FakeSlack:
         self.actions: list[FakeAction] = []
         self.messages: list[FakeMessage] = []
         self.views: dict[str, FakeView] = {}
+        self.files: dict[str, FakeFile] = {}  # every upload started, by file id
         self.state = Signal()
         self._tokens: dict[str, tuple[FakeWorkspace, str]] = {}
         self._triggers: dict[str, Trigger] = {}
@@ -149,6 +156,7 @@ class FakeSlack:
         self._http: aiohttp.ClientSession | None = None
         self.api = WebApi(self)
         self.responses = ResponseUrls(self)
+        self.uploads = FileUploads(self)
         self.oauth = OAuth(self)
         self.socket = SocketServer(self)
         self._runner: web.AppRunner | None = None
@@ -163,6 +171,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.api.handle)
         app.router.add_post("/hooks/{hook:.+}", self.responses.handle)
+        app.router.add_post("/upload/v1/{token}", self.uploads.handle)
         app.router.add_get("/oauth/v2/authorize", self.oauth.authorize)
         app.router.add_get("/socket-mode", self.socket.handle)
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -278,6 +287,7 @@ class FakeSlack:
         viewer: FakeUser | None,
         thread_ts: str | None = None,
         action: FakeAction | None = None,
+        files: list[FakeFile] | None = None,
     ) -> FakeMessage:
         """Store a message the app sent (ephemeral when `viewer` is given)."""
         message = FakeMessage(
@@ -290,6 +300,7 @@ class FakeSlack:
             blocks=with_generated_ids(list(body.get("blocks") or [])),
             thread_ts=thread_ts,
             action=action,
+            files=list(files or []),
         )
         self.messages.append(message)
         self.state.fire()
@@ -342,6 +353,48 @@ class FakeSlack:
         if hook is not None and not hook.fixed_target:
             hook.target = message
         return message
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def new_upload(
+        self, workspace: FakeWorkspace, filename: str, length: int, alt_txt: str
+    ) -> FakeFile:
+        """files.getUploadURLExternal: a file waiting for its bytes."""
+        upload = FakeFile(
+            id=self.ids.next("F"),
+            workspace=workspace,
+            filename=filename,
+            length=length,
+            upload_token=secrets.token_urlsafe(24),
+            alt_txt=alt_txt,
+        )
+        self.files[upload.id] = upload
+        return upload
+
+    def upload(self, file_id: str) -> FakeFile | None:
+        """A file by id, whatever its state."""
+        return self.files.get(file_id)
+
+    def shared_files(self, channel: FakeChannel | None = None) -> list[FakeFile]:
+        """Files shared in `channel` (its threads included) or anywhere, oldest first."""
+        return [
+            f
+            for m in self.messages
+            if not m.deleted and (channel is None or m.channel_id == channel.id)
+            for f in m.files
+        ]
+
+    def thread(self, parent: FakeMessage) -> list[FakeMessage]:
+        """The replies in `parent`'s thread, oldest first."""
+        return [
+            m
+            for m in self.messages
+            if m.workspace is parent.workspace
+            and m.channel_id == parent.channel_id
+            and m.thread_ts == parent.ts
+            and m is not parent
+            and not m.deleted
+        ]
 
     # -- triggers and views ---------------------------------------------------------------------
 

@@ -207,7 +207,15 @@ class FakeWorkspace:
         team_number = ids.number()
         self.bot_token = f"xoxb-{team_number}-{ids.number()}-{secrets.token_urlsafe(18)}"
         self.app_token = f"xapp-1-{fake.app_id}-{ids.number()}-{secrets.token_hex(32)}"
-        self.scopes: list[str] = ["commands", "chat:write", "users:read", "im:write"]
+        # What a Socket Mode app installed from callbot's manifest holds (OAuth replaces it).
+        self.scopes: list[str] = [
+            "commands",
+            "chat:write",
+            "chat:write.public",
+            "users:read",
+            "files:write",
+            "im:write",
+        ]
         self.installer: FakeUser | None = None
         self.channels: list[FakeChannel] = []
         self.users: list[FakeUser] = []
@@ -297,6 +305,61 @@ class FakeWorkspace:
         }
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(eq=False)
+class FakeFile:
+    """A file the app uploads the way Slack takes it: files.getUploadURLExternal (filename,
+    declared length) gives an upload URL; the bytes are POSTed there once; then
+    files.completeUploadExternal shares it (titled) in a channel or thread, or keeps it
+    private. `data` is None until the bytes arrived; `completed` once shared."""
+
+    id: str
+    workspace: FakeWorkspace
+    filename: str
+    length: int
+    upload_token: str
+    alt_txt: str = ""
+    title: str = ""
+    data: bytes | None = None
+    completed: bool = False
+    channel_id: str | None = None
+    thread_ts: str | None = None
+
+    def __repr__(self) -> str:
+        state = "shared" if self.completed else "uploaded" if self.data is not None else "pending"
+        return f"<FakeFile {self.id} {self.filename!r} {state}>"
+
+    @property
+    def mimetype(self) -> str:
+        """From the bytes, as Slack sniffs it (PNG or not)."""
+        if self.data is not None and self.data.startswith(PNG_MAGIC):
+            return "image/png"
+        return "application/octet-stream"
+
+    def payload(self) -> dict[str, Any]:
+        """The file object of files.completeUploadExternal's answer and of file messages."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "created": 1716800000,
+            "timestamp": 1716800000,
+            "name": self.filename,
+            "title": self.title or self.filename,
+            "mimetype": self.mimetype,
+            "filetype": "png" if self.mimetype == "image/png" else "binary",
+            "user": self.workspace.bot_user.id,
+            "user_team": self.workspace.id,
+            "size": len(self.data or b""),
+            "is_public": self.channel_id is not None and self.channel_id.startswith("C"),
+            "url_private": f"https://files.slack.com/files-pri/{self.workspace.id}-{self.id}/"
+            f"{self.filename}",
+        }
+        if self.alt_txt:
+            data["alt_txt"] = self.alt_txt
+        return data
+
+
 @dataclass(eq=False)
 class FakeMessage:
     """A message the app sent, as members see it. One live object: edits change it in place
@@ -317,6 +380,8 @@ class FakeMessage:
     thread_ts: str | None = None
     # The action (slash command, click ...) whose ack or response_url made this message.
     action: FakeAction | None = None
+    # Files it shares (files.completeUploadExternal makes such messages).
+    files: list[FakeFile] = field(default_factory=list)
 
     def __repr__(self) -> str:
         kind = "ephemeral" if self.ephemeral else "message"
@@ -330,10 +395,9 @@ class FakeMessage:
     def visible_text(self) -> str:
         """Every text a member reads, one per line: the `text` fallback only when there are
         no blocks; else headers, section texts and fields, context texts, button labels, in
-        block order."""
-        if not self.blocks:
-            return self.text
-        return "\n".join(visible_lines(self.blocks))
+        block order; then the titles of the files it shares."""
+        lines = visible_lines(self.blocks) if self.blocks else [self.text] if self.text else []
+        return "\n".join(lines + [f.title or f.filename for f in self.files])
 
     def action_ids(self) -> list[str]:
         """action_ids of the buttons, selects and other interactive elements, in order."""
@@ -370,6 +434,9 @@ class FakeMessage:
         }
         if self.thread_ts is not None:
             data["thread_ts"] = self.thread_ts
+        if self.files:
+            data["files"] = [f.payload() for f in self.files]
+            data["upload"] = True
         if self.edits:
             data["edited"] = {"user": self.workspace.bot_user.id, "ts": self.ts}
         return data
