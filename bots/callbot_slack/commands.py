@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.errors import problem
 from callbot.replies import Actor, Reply, component_id
-from callbot.services.help import MEMBER_COMMANDS, CommandInfo
+from callbot.services.help import MEMBER_COMMANDS, ORGANIZER_COMMANDS, CommandInfo
 from callbot.typed_commands import Command, TypedCommands
 from callbot_slack.actors import actor_from
 from callbot_slack.responder import Origin, SlackResponder
@@ -34,14 +34,9 @@ SLACK_COMMANDS = tuple(
     for info in MEMBER_COMMANDS
     if info.name in TOP_LEVEL + UNDER_CALLBOT
 )
-SETUP = CommandInfo(
-    "setup",
-    "/callbot setup",
-    "Organizers: time zone, organizers, featured campaign, alert channel.",
-)
 CALLBOT_USAGE = "Usage: /callbot profile, /callbot forget, /callbot help or /callbot setup."
 
-typed_commands = TypedCommands(SLACK_COMMANDS)
+typed_commands = TypedCommands(SLACK_COMMANDS, ORGANIZER_COMMANDS)
 
 
 def reopen_for(command: Command) -> str | None:

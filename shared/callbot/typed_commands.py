@@ -76,8 +76,11 @@ class TypedCommands:
     """The commands of one platform, spelled as `catalogue` says (`/profile` in the
     playground, `/callbot profile` on Slack)."""
 
-    def __init__(self, catalogue: tuple[CommandInfo, ...]) -> None:
+    def __init__(
+        self, catalogue: tuple[CommandInfo, ...], organizer: tuple[CommandInfo, ...] = ()
+    ) -> None:
         self.catalogue = catalogue
+        self.organizer = organizer
         self._usage = {info.name: info.usage for info in catalogue}
         # Services are looked up when a command runs (not bound here), like every adapter does.
         handlers: dict[str, Handler] = {
@@ -173,4 +176,4 @@ class TypedCommands:
         return services.confirm_erase()
 
     async def _help(self, core: Core, actor: Actor) -> Reply:
-        return services.help_reply(self.catalogue)
+        return services.help_reply(self.catalogue, self.organizer)

@@ -15,8 +15,8 @@ from callbot.safety import member_text
 from callbot.services.common import ensure_community, is_organizer
 
 NOT_ORGANIZER = (
-    "Only organizers can change callbot's setup here. Ask a server admin or someone with the "
-    "organizer role."
+    "Only organizers can do that here. Organizers are the admins, anyone with the organizer "
+    "role, and the members they name in /callbot setup."
 )
 
 

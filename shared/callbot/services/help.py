@@ -31,8 +31,29 @@ MEMBER_COMMANDS = (
 )
 
 
-def help_reply(commands: tuple[CommandInfo, ...] = MEMBER_COMMANDS) -> Reply:
+#: The chat platforms' commands for organizers (the playground has none).
+ORGANIZER_COMMANDS = (
+    CommandInfo(
+        "setup", "/callbot setup", "Time zone, organizers, featured campaign, alert channel."
+    ),
+    CommandInfo(
+        "alert",
+        "/alert create | list | cancel | preview",
+        "Schedule action alerts into a channel, once or repeating.",
+    ),
+    CommandInfo("tally", "/tally [campaign]", "Post how a campaign is going, for everyone."),
+)
+
+
+def help_reply(
+    commands: tuple[CommandInfo, ...] = MEMBER_COMMANDS,
+    organizer: tuple[CommandInfo, ...] = (),
+) -> Reply:
     lines = "\n".join(f"- **{c.usage}**: {c.description}" for c in commands)
+    if organizer:
+        lines += "\n\nFor organizers:\n" + "\n".join(
+            f"- **{c.usage}**: {c.description}" for c in organizer
+        )
     return Reply(
         text="callbot helps you call your members of Congress. Start with /call.",
         title="callbot",
