@@ -13,18 +13,14 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 import callbot.services
+import discord_helpers
 from callbot.core import Core
 from callbot.db.models import CallOutcome, Community, Pledge
 from callbot.notify import DestinationGone
@@ -35,103 +31,34 @@ from callbot_discord import cli
 from callbot_discord.adapter import DiscordAdapter
 from callbot_discord.client import CallbotClient, build_client
 from callbot_discord.settings import DiscordSettings
-from conftest import FIXTURES, Clock, build_core, make_settings
+from discord_helpers import (
+    Server,
+    add_server,
+    answer,
+    bot_running,
+    caught_up,
+    private,
+)
 from fakes.discord_fake import (
-    FakeChannel,
     FakeDiscord,
     FakeDiscordError,
-    FakeGuild,
     FakeInteraction,
     FakeMessage,
     FakeUser,
     running_bot,
     running_fake,
 )
-from fakes.discord_payloads import EPHEMERAL, MANAGE_GUILD, MODAL, UPDATE_MESSAGE, shard_of
+from fakes.discord_payloads import MODAL, UPDATE_MESSAGE, shard_of
 from service_fixture import SINGLE_ZIP, SINGLE_ZIP_REP, SINGLE_ZIP_SENATORS, SPLIT_ZIP
 
 CHANNEL_MESSAGE, DEFERRED = 4, 5
 OUTCOME_LABELS = ("Talked to staff", "Left voicemail", "Couldn't get through", "Skip")
 
-
-@dataclass
-class Server:
-    """One Discord server: a channel, a member, and an admin who can run /callbot."""
-
-    guild: FakeGuild
-    channel: FakeChannel
-    member: FakeUser
-    admin: FakeUser
-
-
-@pytest.fixture
-async def core(engine: AsyncEngine, tmp_path: Path, clock: Clock, congress_dir: Path) -> Core:
-    settings = make_settings(tmp_path, str(engine.url), FIXTURES / "service-campaigns")
-    return await build_core(engine, settings, clock)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with running_fake() as started:
-        yield started
-
-
-def add_server(fake: FakeDiscord, name: str) -> Server:
-    guild = fake.add_guild(name)
-    channel = guild.add_channel("general")
-    member = guild.add_member("Alice")
-    admin = guild.add_member("Olga", permissions=MANAGE_GUILD)
-    return Server(guild, channel, member, admin)
-
-
-@pytest.fixture
-def server(fake: FakeDiscord) -> Server:
-    return add_server(fake, "Springfield Callers")
-
-
-def bot_settings(fake: FakeDiscord, dev_guild: FakeGuild | None) -> DiscordSettings:
-    return DiscordSettings(
-        token=fake.token,
-        api_base=fake.api_base,
-        gateway_url=fake.gateway_url,
-        dev_guild_id=dev_guild.id if dev_guild else None,
-        guild_ready_timeout=0.05,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-
-
-@asynccontextmanager
-async def bot_running(
-    fake: FakeDiscord, core: Core, server: Server | None, **options: Any
-) -> AsyncIterator[CallbotClient]:
-    """A fresh callbot client on `core`, syncing its commands to `server` at start; at the end
-    the client must still be running and the fake must have recorded no violation."""
-    client = build_client(core, bot_settings(fake, server.guild if server else None), **options)
-    async with running_bot(fake, client):
-        # Ready: every server's GUILD_CREATE is in, and this client's session (not one left by
-        # an earlier client) is the one that receives the members' interactions.
-        async with asyncio.timeout(5):
-            await client.wait_until_ready()
-        yield client
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord, core: Core, server: Server) -> AsyncIterator[CallbotClient]:
-    async with bot_running(fake, core, server) as client:
-        yield client
-
-
-def answer(interaction: FakeInteraction) -> FakeMessage:
-    """The one message the member sees in answer (new, filled in, or updated in place)."""
-    assert not interaction.expired, interaction
-    assert interaction.messages, f"{interaction} has no message: {interaction.response}"
-    return interaction.messages[-1]
-
-
-def private(message: FakeMessage) -> FakeMessage:
-    assert message.flags & EPHEMERAL, f"{message} is not ephemeral"
-    assert message.allowed_mentions == {"parse": []}, message.allowed_mentions
-    return message
+# The shared fixtures (tests/discord_helpers.py).
+core = discord_helpers.core
+fake = discord_helpers.fake
+server = discord_helpers.server
+bot = discord_helpers.bot
 
 
 def outcome_id(message: FakeMessage, result: str) -> str:
@@ -144,13 +71,6 @@ def outcome_id(message: FakeMessage, result: str) -> str:
 async def outcomes_in_db(core: Core) -> int:
     async with core.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(CallOutcome)) or 0)
-
-
-async def caught_up(fake: FakeDiscord, server: Server, channel: FakeChannel | None = None) -> None:
-    """Return once the bot has handled every gateway event sent so far: the gateway delivers in
-    order, so a command answered now was read after all of them."""
-    helped = await fake.slash(server.member, server.guild, "help", channel=channel)
-    assert "/call" in answer(helped).text()
 
 
 async def fill_profile(
@@ -281,7 +201,7 @@ async def test_only_organizers_change_the_setup(
     refused = await fake.slash(
         alice, guild, "callbot", {"timezone": "Pacific/Honolulu"}, subcommand="setup"
     )
-    assert "Only organizers can change callbot's setup" in private(answer(refused)).text()
+    assert "Only organizers can do that here" in private(answer(refused)).text()
     async with core.sessions() as session:
         community = await session.scalar(select(Community))
         assert community is not None and community.timezone == "America/Chicago"
@@ -674,8 +594,8 @@ async def test_callbot_discord_sync_and_invite_talk_to_discord(
     monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
     monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
     assert await cli.sync_commands(argparse.Namespace(guild=server.guild.id), core.settings) == 0
-    assert "Published 8 commands to server" in capsys.readouterr().out
-    assert fake.commands() == [] and len(fake.commands(server.guild.id)) == 8
+    assert "Published 10 commands to server" in capsys.readouterr().out
+    assert fake.commands() == [] and len(fake.commands(server.guild.id)) == 10
     assert await cli.print_invite(argparse.Namespace(application_id=None), core.settings) == 0
     assert capsys.readouterr().out.strip() == cli.invite_url(fake.app_id)
     assert fake.errors == []

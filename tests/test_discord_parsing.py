@@ -13,9 +13,10 @@ import pytest
 from callbot.campaigns import CampaignCatalog
 from callbot.replies import OPEN_FORM_LABEL, Action, Form, FormField, Reply, Style, form_as_button
 from callbot.safety import ZERO_WIDTH_SPACE
-from callbot.services.help import MEMBER_COMMANDS
+from callbot.services.help import MEMBER_COMMANDS, ORGANIZER_COMMANDS
 from callbot_discord import cli
 from callbot_discord.actors import actor_from_interaction
+from callbot_discord.alerts import WHEN_EXAMPLES, when_choices
 from callbot_discord.choices import COMMON_ZONES, campaign_choices, timezone_choices
 from callbot_discord.commands import call_reopen, describe
 from callbot_discord.responder import submitted_values, with_choice
@@ -214,7 +215,7 @@ def test_command_descriptions_come_from_the_core() -> None:
 def test_the_tree_has_the_member_commands_and_the_organizer_group() -> None:
     tree = build_tree(discord.Client(intents=discord.Intents.none()))
     commands = {command.name: command for command in tree.get_commands()}
-    assert set(commands) == {c.name for c in MEMBER_COMMANDS} | {"callbot"}
+    assert set(commands) == {c.name for c in MEMBER_COMMANDS} | {"callbot", "alert", "tally"}
     group = commands["callbot"]
     assert isinstance(group, discord.app_commands.Group)
     assert group.default_permissions == discord.Permissions(manage_guild=True)
@@ -241,6 +242,49 @@ def test_the_tree_has_the_member_commands_and_the_organizer_group() -> None:
     assert all(not p.required for p in profile.parameters)
     payload = profile.to_dict(tree)
     assert payload["contexts"] == [0]  # servers only: a DM has no community
+
+
+def test_the_alert_commands_are_for_organizers_in_servers() -> None:
+    tree = build_tree(discord.Client(intents=discord.Intents.none()))
+    group = tree.get_command("alert")
+    assert isinstance(group, discord.app_commands.Group)
+    assert group.default_permissions == discord.Permissions(manage_guild=True)
+    assert group.guild_only
+    assert group.description == describe("alert", ORGANIZER_COMMANDS)
+    assert [c.name for c in group.commands] == ["create", "list", "cancel", "preview"]
+    create = group.get_command("create")
+    assert isinstance(create, discord.app_commands.Command)
+    options = {p.name: p for p in create.parameters}
+    assert [p.name for p in create.parameters] == ["campaign", "channel", "when", "message"]
+    assert [p.required for p in create.parameters] == [True, True, True, False]
+    assert options["channel"].type is discord.AppCommandOptionType.channel
+    assert set(options["channel"].channel_types) == {
+        discord.ChannelType.text,
+        discord.ChannelType.news,
+    }
+    assert options["campaign"].autocomplete and options["when"].autocomplete
+    assert options["message"].max_value == 1000  # the core keeps this much (string length)
+    cancel = group.get_command("cancel")
+    assert isinstance(cancel, discord.app_commands.Command)
+    [alert] = cancel.parameters
+    assert alert.type is discord.AppCommandOptionType.integer and not alert.required
+    tally = tree.get_command("tally")
+    assert isinstance(tally, discord.app_commands.Command)
+    assert tally.default_permissions == discord.Permissions(manage_guild=True)
+    assert tally.to_dict(tree)["contexts"] == [0]
+
+
+def test_when_suggestions_start_from_what_was_typed() -> None:
+    assert [c.value for c in when_choices("")] == list(WHEN_EXAMPLES)
+    assert [c.value for c in when_choices("  DAILY ")] == ["DAILY", "daily 18:00"]
+    assert [c.value for c in when_choices("daily 18:00")] == ["daily 18:00"]
+    assert [c.value for c in when_choices("6:30pm")][:3] == [
+        "6:30pm",
+        "tomorrow 6:30pm",
+        "daily 6:30pm",
+    ]
+    # Discord takes at most 100 characters: a longer suggestion could not be picked.
+    assert [c.value for c in when_choices("9" * 94)] == ["9" * 94, "daily " + "9" * 94]
 
 
 class _Spec:
@@ -298,11 +342,13 @@ def test_timezone_choices_put_us_zones_first() -> None:
 
 def test_invite_asks_for_exactly_the_permissions_the_bot_needs() -> None:
     permissions = cli.invite_permissions()
-    assert permissions.value == (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) == 84992
+    # View channels, send messages, embed links, attach files (the tally chart), read history.
+    assert permissions.value == (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16)
+    assert permissions.value == 117760
     assert not permissions.mention_everyone and not permissions.administrator
     assert cli.invite_url(1000) == (
         "https://discord.com/oauth2/authorize?client_id=1000"
-        "&scope=bot+applications.commands&permissions=84992"
+        "&scope=bot+applications.commands&permissions=117760"
     )
 
 

@@ -10,7 +10,18 @@ import discord
 import pytest
 
 import callbot.services.dispatch
-from callbot.replies import Action, Choice, Fact, Form, FormField, Picker, Reply, Style, Tone
+from callbot.replies import (
+    Action,
+    Choice,
+    Fact,
+    Form,
+    FormField,
+    Image,
+    Picker,
+    Reply,
+    Style,
+    Tone,
+)
 from callbot.safety import member_text
 from callbot_discord.components import ROUTED_KINDS, CoreComponent, is_core_component
 from callbot_discord.render import (
@@ -64,6 +75,21 @@ PROFILE_FORM = Form(
         ),
         FormField("city", "City (optional)", False, "", "", 60),
     ),
+)
+
+
+CHART = Image(
+    data=b"\x89PNG\r\n\x1a\nchart",
+    filename="calls-per-day.png",
+    alt="Completed calls per day: Call the Governor: Nov 17 2, Nov 18 5",
+)
+TALLY = Reply(
+    text="Call the Governor: 7 calls so far.",
+    title="Tally: Call the Governor",
+    body="7 completed calls from 4 members.",
+    facts=(Fact("Pledged to call", "6"),),
+    private=False,
+    image=CHART,
 )
 
 
@@ -395,3 +421,63 @@ def test_a_form_the_core_cannot_route_is_refused() -> None:
         render_modal(Form(id="survey:1", title="t", fields=(FormField("a", "A"),)))
     with pytest.raises(ValueError, match="no fields"):
         render_modal(Form(id="profile:save", title="t", fields=()))
+
+
+# -- images ---------------------------------------------------------------------------------------
+
+
+def test_an_image_is_uploaded_and_shown_inside_the_embed() -> None:
+    rendered = render(TALLY)
+    assert rendered.embed is not None
+    assert rendered.embed.to_dict() == {
+        "type": "rich",
+        "flags": 0,
+        "title": "Tally: Call the Governor",
+        "description": "7 completed calls from 4 members.",
+        "color": 0x5865F2,
+        "fields": [{"name": "Pledged to call", "value": "6", "inline": True}],
+        "image": {"url": "attachment://calls-per-day.png"},
+    }
+    sent = rendered.send_arguments()
+    assert set(sent) == {"allowed_mentions", "embed", "file"}
+    file = sent["file"]
+    assert isinstance(file, discord.File)
+    assert file.filename == "calls-per-day.png" and file.description == CHART.alt
+    assert file.fp.read() == CHART.data
+    # discord.py closes a File once sent: every call uploads a fresh one.
+    assert rendered.send_arguments()["file"] is not file
+    assert rendered.send_arguments()["file"].fp.read() == CHART.data
+
+
+def test_an_edit_uploads_the_image_again_or_clears_the_old_one() -> None:
+    [file] = render(TALLY).edit_arguments()["attachments"]
+    assert isinstance(file, discord.File) and file.filename == "calls-per-day.png"
+    assert render(Reply(text="Done.")).edit_arguments()["attachments"] == []
+
+
+def test_an_image_alone_still_gets_an_embed_to_be_shown_in() -> None:
+    rendered = render(Reply(text="Calls this fortnight", image=CHART))
+    assert rendered.content is None and rendered.embed is not None
+    assert rendered.embed.description == "Calls this fortnight"
+    assert rendered.embed.image.url == "attachment://calls-per-day.png"
+
+
+def test_where_no_file_can_go_the_image_is_described_in_words() -> None:
+    rendered = render(TALLY, attach_image=False)
+    assert rendered.image is None and "file" not in rendered.send_arguments()
+    assert rendered.embed is not None and rendered.embed.image.url is None
+    assert rendered.embed.description == f"7 completed calls from 4 members.\n\n{CHART.alt}"
+
+
+def test_an_image_file_name_is_one_attachment_urls_can_name() -> None:
+    odd = Reply(text="t", image=Image(b"png", "calls per day (Nov).png", "chart"))
+    rendered = render(odd)
+    assert rendered.image is not None and rendered.image.filename == "calls_per_day__Nov_.png"
+    assert rendered.embed is not None
+    assert rendered.embed.image.url == "attachment://calls_per_day__Nov_.png"
+    assert rendered.send_arguments()["file"].filename == "calls_per_day__Nov_.png"
+
+
+def test_a_long_image_description_is_cut_to_discords_limit() -> None:
+    long = Reply(text="t", image=Image(b"png", "c.png", "x" * 2000))
+    assert len(render(long).send_arguments()["file"].description) == 1024

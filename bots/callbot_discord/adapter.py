@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 import aiohttp
 import discord
@@ -12,15 +13,23 @@ import discord
 from callbot.adapters import StartupError
 from callbot.config import SettingsError
 from callbot.core import Core
-from callbot_discord.client import CallbotClient, build_client, serve
+from callbot_discord.client import CallbotClient, apply_endpoints, build_client, rest_client, serve
 from callbot_discord.notifier import DiscordNotifier
-from callbot_discord.settings import load_discord_settings, token_present
+from callbot_discord.settings import DiscordSettings, load_discord_settings, token_present
 
 log = logging.getLogger(__name__)
 
 
+def _settings_with_token() -> tuple[DiscordSettings, str]:
+    settings = load_discord_settings()
+    if settings.token is None:
+        raise SettingsError("DISCORD_TOKEN is not set")
+    return settings, settings.token.get_secret_value()
+
+
 class DiscordAdapter:
-    """Serve callbot on Discord while `DISCORD_TOKEN` is set."""
+    """Serve callbot on Discord while `DISCORD_TOKEN` is set (`callbot.adapters.Adapter`), and
+    post scheduled output from any process (`callbot.adapters.PostsScheduled`)."""
 
     name = "discord"
     playground = False
@@ -45,11 +54,28 @@ class DiscordAdapter:
         """Posts scheduled alerts and tallies while the adapter runs."""
         return self.client.notifier if self.client is not None else None
 
+    @asynccontextmanager
+    async def notifying(self, core: Core) -> AsyncIterator[DiscordNotifier]:
+        """A REST-only notifier for the scheduler: a plain client that logs in (no gateway, no
+        cache, no intents, mentions off) and is closed when the block ends. Channel ids are
+        trusted as the core stored them (see `DiscordNotifier`)."""
+        settings, token = _settings_with_token()
+        apply_endpoints(settings)
+        client = rest_client()
+        async with client:
+            try:
+                await client.login(token)
+            except discord.LoginFailure as exc:
+                raise SettingsError(f"Discord refused DISCORD_TOKEN ({exc}); check it") from None
+            except (aiohttp.ClientError, OSError) as exc:
+                raise StartupError(
+                    f"cannot reach Discord at {discord.http.Route.BASE}: {exc}"
+                ) from None
+            yield DiscordNotifier(client, verify_with_cache=False)
+
     async def run(self, core: Core) -> None:
         """Connect to Discord and answer members until cancelled."""
-        settings = load_discord_settings()
-        if settings.token is None:
-            raise SettingsError("DISCORD_TOKEN is not set")
+        settings, _ = _settings_with_token()
         self.client = build_client(core, settings)
         try:
             await serve(self.client)

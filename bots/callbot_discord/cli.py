@@ -17,9 +17,14 @@ SCOPES = ("bot", "applications.commands")
 
 
 def invite_permissions() -> discord.Permissions:
-    """Exactly what the bot needs: see and post in channels (alerts, tallies) with embeds."""
+    """Exactly what the bot needs: see and post in channels (alerts, tallies) with embeds and
+    the tally's chart."""
     return discord.Permissions(
-        view_channel=True, send_messages=True, embed_links=True, read_message_history=True
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        attach_files=True,
+        read_message_history=True,
     )
 
 

@@ -50,12 +50,25 @@ def client_options(settings: DiscordSettings) -> dict[str, Any]:
     }
 
 
+def _no_voice_warnings() -> None:
+    # callbot never joins voice: the missing voice libraries are not worth a warning.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
+def rest_client() -> discord.Client:
+    """A client for REST calls only, once logged in (no gateway: no intents, no cache);
+    mentions off."""
+    _no_voice_warnings()
+    return discord.Client(
+        intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none()
+    )
+
+
 class CallbotClient(discord.Client):
     """A client whose interactions all go to one `Responder` (attribute `callbot`)."""
 
     def __init__(self, responder: Responder, settings: DiscordSettings, **options: Any) -> None:
-        # callbot never joins voice: the missing voice libraries are not worth a warning.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        _no_voice_warnings()
         super().__init__(**client_options(settings), **options)
         self.callbot = responder
         self.settings = settings

@@ -14,7 +14,7 @@ from discord import app_commands
 
 from callbot import services
 from callbot.replies import Actor, Reply, component_id
-from callbot.services.help import MEMBER_COMMANDS
+from callbot.services.help import MEMBER_COMMANDS, ORGANIZER_COMMANDS, CommandInfo
 from callbot.services.profile import CITY_MAX, NAME_MAX
 from callbot_discord.choices import campaign_choices
 from callbot_discord.responder import responder_of
@@ -31,9 +31,10 @@ PERIOD_CHOICES = [
 ]
 
 
-def describe(name: str) -> str:
-    """The core's one-line description of a member command, cut to Discord's limit."""
-    for info in MEMBER_COMMANDS:
+def describe(name: str, commands: tuple[CommandInfo, ...] = MEMBER_COMMANDS) -> str:
+    """The core's one-line description of a command (a member's, unless told), cut to
+    Discord's limit."""
+    for info in commands:
         if info.name == name:
             return info.description[:DESCRIPTION_MAX]
     raise KeyError(f"the core describes no command {name!r}")
@@ -177,7 +178,7 @@ def member_commands() -> list[app_commands.Command[Any, ..., None]]:
     @app_commands.guild_only()
     async def help_command(interaction: discord.Interaction[Any]) -> None:
         async def show_help(actor: Actor) -> Reply:
-            return services.help_reply()
+            return services.help_reply(MEMBER_COMMANDS, ORGANIZER_COMMANDS)
 
         await responder_of(interaction).on_command(interaction, "help", show_help)
 

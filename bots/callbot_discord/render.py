@@ -1,21 +1,24 @@
 """Render a core `Reply` as a Discord message, and a `Form` as a modal. Pure: no I/O.
 
-A reply with a title, body, facts or footer becomes an embed (the body is the core's Markdown
-subset, which Discord shows as is); a bare reply is plain `content`. Actions become buttons and
-the picker a select, all `CoreComponent`s whose custom ids are the core's component ids. Every
-text is cut to Discord's limits so that a long script or name can never make a send fail.
+A reply with a title, body, facts, footer or image becomes an embed (the body is the core's
+Markdown subset, which Discord shows as is); a bare reply is plain `content`. The image (a chart)
+is uploaded with the message and shown inside the embed. Actions become buttons and the picker a
+select, all `CoreComponent`s whose custom ids are the core's component ids. Every text is cut to
+Discord's limits so that a long script or name can never make a send fail.
 """
 
 from __future__ import annotations
 
+import io
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
 from discord import ui
 
-from callbot.replies import Action, Form, FormField, Picker, Reply, Style, Tone
+from callbot.replies import Action, Form, FormField, Image, Picker, Reply, Style, Tone
 from callbot_discord.components import CoreComponent, is_core_component
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ INPUT_LABEL_MAX = 45
 INPUT_DESCRIPTION_MAX = 100
 INPUT_PLACEHOLDER_MAX = 100
 INPUT_VALUE_MAX = 4000
+ATTACHMENT_DESCRIPTION_MAX = 1024
 
 # A fact this short sits beside others (up to three a line); longer ones get a line of their own.
 INLINE_NAME_MAX = 30
@@ -48,6 +52,8 @@ INLINE_VALUE_MAX = 40
 
 EMPTY = "\u200b"  # Discord refuses empty field names and values; a zero-width space shows nothing
 ELLIPSIS = "…"
+# `attachment://` only finds a file whose name is made of these.
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 TONE_COLOURS = {
     Tone.INFO: discord.Colour(0x5865F2),
@@ -65,11 +71,23 @@ BUTTON_STYLES = {
 
 @dataclass(frozen=True, slots=True)
 class RenderedMessage:
-    """What to send: `content` only when there is no `embed`; `view` only with components."""
+    """What to send: `content` only when there is no `embed`; `view` only with components;
+    `image` is uploaded as the file the embed shows (`attachment://<filename>`)."""
 
     content: str | None
     embed: discord.Embed | None
     view: ui.View | None
+    image: Image | None = None
+
+    def file(self) -> discord.File | None:
+        """A fresh upload of the image: discord.py closes a `File` once it is sent."""
+        if self.image is None:
+            return None
+        return discord.File(
+            io.BytesIO(self.image.data),
+            filename=self.image.filename,
+            description=truncate(self.image.alt, ATTACHMENT_DESCRIPTION_MAX) or None,
+        )
 
     def send_arguments(self) -> dict[str, Any]:
         """Keyword arguments for a new message (absent parts left out)."""
@@ -80,14 +98,20 @@ class RenderedMessage:
             arguments["embed"] = self.embed
         if self.view is not None:
             arguments["view"] = self.view
+        file = self.file()
+        if file is not None:
+            arguments["file"] = file
         return arguments
 
     def edit_arguments(self) -> dict[str, Any]:
-        """Keyword arguments for an edit: absent parts are sent as None, which clears them."""
+        """Keyword arguments for an edit: absent parts are sent as None (or no attachments),
+        which clears them; an image is uploaded again and replaces the old one."""
+        file = self.file()
         return {
             "content": self.content,
             "embed": self.embed,
             "view": self.view,
+            "attachments": [file] if file is not None else [],
             "allowed_mentions": discord.AllowedMentions.none(),
         }
 
@@ -105,14 +129,35 @@ def truncate(text: str, limit: int) -> str:
 
 def is_rich(reply: Reply) -> bool:
     """Whether the reply needs an embed (anything beyond its one-line text)."""
-    return bool(reply.title or reply.body or reply.facts or reply.footer)
+    return bool(reply.title or reply.body or reply.facts or reply.footer or reply.image)
 
 
-def render(reply: Reply) -> RenderedMessage:
-    """The reply as a Discord message. `reply.form` is not shown here: see `render_modal`."""
-    embed = render_embed(reply) if is_rich(reply) else None
+def upload_name(filename: str) -> str:
+    """The image's file name as `attachment://` can refer to it."""
+    return _UNSAFE_FILENAME.sub("_", filename.strip()) or "image.png"
+
+
+def without_image(reply: Reply) -> Reply:
+    """The reply with its image's description in place of the picture, for where no file can
+    be uploaded."""
+    if reply.image is None:
+        return reply
+    alt = reply.image.alt.strip()
+    body = "\n\n".join(part for part in (reply.body or reply.text, alt) if part)
+    return replace(reply, body=body, image=None)
+
+
+def render(reply: Reply, *, attach_image: bool = True) -> RenderedMessage:
+    """The reply as a Discord message. `reply.form` is not shown here: see `render_modal`.
+    With `attach_image=False` the image is described in words instead (see `without_image`)."""
+    if not attach_image:
+        reply = without_image(reply)
+    image = None
+    if reply.image is not None:
+        image = replace(reply.image, filename=upload_name(reply.image.filename))
+    embed = render_embed(reply, image) if is_rich(reply) else None
     content = None if embed is not None else truncate(reply.text, CONTENT_MAX) or ELLIPSIS
-    return RenderedMessage(content=content, embed=embed, view=render_view(reply))
+    return RenderedMessage(content=content, embed=embed, view=render_view(reply), image=image)
 
 
 def _field(name: str, value: str) -> tuple[str, str, bool]:
@@ -122,8 +167,9 @@ def _field(name: str, value: str) -> tuple[str, str, bool]:
     return name, value, inline
 
 
-def render_embed(reply: Reply) -> discord.Embed:
-    """Title, Markdown description, facts as fields, footer, and the tone as the colour."""
+def render_embed(reply: Reply, image: Image | None = None) -> discord.Embed:
+    """Title, Markdown description, facts as fields, footer, the tone as the colour, and the
+    uploaded `image` (named as it is uploaded) below."""
     title = truncate(reply.title, TITLE_MAX)
     footer = truncate(reply.footer, FOOTER_MAX)
     # Discord also caps the embed as a whole. Facts (the phone numbers) come first; the
@@ -146,6 +192,8 @@ def render_embed(reply: Reply) -> discord.Embed:
         embed.add_field(name=name, value=value, inline=inline)
     if footer:
         embed.set_footer(text=footer)
+    if image is not None:
+        embed.set_image(url=f"attachment://{image.filename}")
     return embed
 
 

@@ -45,6 +45,8 @@ SAFETY = 0.5
 CLOCK_SKEW_LIMIT = 30.0
 
 NOT_IN_A_SERVER = problem("callbot works inside a server: use its commands there.")
+#: What the member sees in the private "thinking" message when the answer went to everyone.
+POSTED_PUBLICLY = Reply(text="Posted in this channel for everyone.")
 OUTDATED_COMMAND = problem(
     "That command has changed since Discord last heard about it. Try again in a minute, "
     "or type /help."
@@ -293,6 +295,12 @@ class Responder:
         if response.is_done():
             # Deferred: the answer is a follow-up, which can never be a modal.
             rendered = render(form_as_button(reply, reopen))
+            if not reply.private:
+                # The first follow-up fills the private "thinking" message and stays private;
+                # a public answer (a tally for the channel) must be a message of its own.
+                await interaction.followup.send(
+                    **render(POSTED_PUBLICLY).send_arguments(), ephemeral=True, wait=True
+                )
             await interaction.followup.send(
                 **rendered.send_arguments(), ephemeral=reply.private, wait=True
             )

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from callbot_discord.alerts import alert_group, tally_command
 from callbot_discord.commands import member_commands
 from callbot_discord.organizer import organizer_group
 from callbot_discord.responder import responder_of
@@ -28,9 +29,12 @@ class CallbotTree(app_commands.CommandTree[Any]):
 
 
 def build_tree(client: discord.Client) -> CallbotTree:
-    """A tree holding the member commands and the `/callbot` organizer group."""
+    """A tree holding the member commands and the organizers' `/callbot`, `/alert` and
+    `/tally`."""
     tree = CallbotTree(client)
     for command in member_commands():
         tree.add_command(command)
     tree.add_command(organizer_group())
+    tree.add_command(alert_group())
+    tree.add_command(tally_command())
     return tree

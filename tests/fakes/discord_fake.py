@@ -67,6 +67,7 @@ from fakes.discord_payloads import (
     TEXT_INPUT,
     USER_SELECT,
     SnowflakeFactory,
+    embed_image_problems,
     find_component,
     modal_inputs,
 )
@@ -84,6 +85,7 @@ from fakes.discord_rest import (
 from fakes.discord_world import (
     FakeChannel,
     FakeDiscordError,
+    FakeDMChannel,
     FakeGuild,
     FakeInteraction,
     FakeMember,
@@ -98,6 +100,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FakeChannel",
+    "FakeDMChannel",
     "FakeDiscord",
     "FakeDiscordError",
     "FakeGuild",
@@ -162,6 +165,7 @@ class FakeDiscord:
         self._global_commands: list[dict[str, Any]] = []
         self._guild_commands: dict[int, list[dict[str, Any]]] = {}
         self._channel_log: dict[int, list[FakeMessage]] = {}
+        self._dm_channels: dict[int, FakeDMChannel] = {}
         self._by_token: dict[str, FakeInteraction] = {}
         self._gateway = Gateway(self)
         self._rest = RestApi(self)
@@ -174,7 +178,9 @@ class FakeDiscord:
         """Serve on 127.0.0.1 on a free port."""
         if self._runner is not None:
             raise FakeDiscordError("the fake is already running")
-        app = web.Application()
+        # aiohttp refuses bodies over 1 MiB by itself; Discord takes files up to the limit,
+        # which the REST API checks (413 40005) so that the violation is recorded.
+        app = web.Application(client_max_size=2 * ATTACHMENT_SIZE_LIMIT)
         app.router.add_get("/gateway", self._gateway.handle)
         app.router.add_route("*", "/{tail:.*}", self._rest.handle)
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -296,6 +302,22 @@ class FakeDiscord:
             if channel is not None:
                 return guild, channel
         return None
+
+    def dm_channel(self, user: FakeUser) -> FakeDMChannel:
+        """The bot's DM channel with `user`, opened on first use."""
+        channel = self._dm_channels.get(user.id)
+        if channel is None:
+            channel = self._dm_channels[user.id] = FakeDMChannel(id=self.new_id(), recipient=user)
+        return channel
+
+    def dm_channel_by_id(self, channel_id: int) -> FakeDMChannel | None:
+        """The DM channel with this id, if the bot opened it."""
+        return next((c for c in self._dm_channels.values() if c.id == channel_id), None)
+
+    def direct_messages(self, user: FakeUser) -> list[FakeMessage]:
+        """What the bot sent `user` in direct messages, oldest first."""
+        channel = self._dm_channels.get(user.id)
+        return [] if channel is None else self.channel_messages(channel)
 
     def user(self, user_id: int) -> FakeUser | None:
         """A user the fake knows (the bot or a member of some guild)."""
@@ -974,7 +996,7 @@ class FakeDiscord:
         """The interaction whose webhook token this is."""
         return self._by_token.get(token)
 
-    def channel_messages(self, channel: FakeChannel) -> list[FakeMessage]:
+    def channel_messages(self, channel: FakeChannel | FakeDMChannel) -> list[FakeMessage]:
         """What everyone sees in the channel, oldest first (no ephemeral or deleted ones)."""
         return [
             m for m in self._channel_log.get(channel.id, []) if not m.deleted and not m.ephemeral
@@ -983,7 +1005,7 @@ class FakeDiscord:
     def create_message(
         self,
         *,
-        channel: FakeChannel,
+        channel: FakeChannel | FakeDMChannel,
         body: dict[str, Any],
         files: list[dict[str, Any]],
         interaction: FakeInteraction | None,
@@ -1021,6 +1043,7 @@ class FakeDiscord:
             message.interaction_metadata = metadata
         self.messages[message.id] = message
         self._channel_log.setdefault(channel.id, []).append(message)
+        self._check_embed_images(message)
         self._announce("MESSAGE_CREATE", message)
         return message
 
@@ -1041,12 +1064,18 @@ class FakeDiscord:
         else:
             edit_fields(message, body, files)
             message.edits += 1
+        self._check_embed_images(message)
         self._announce("MESSAGE_UPDATE", message)
+
+    def _check_embed_images(self, message: FakeMessage) -> None:
+        filenames = {str(a["filename"]) for a in message.attachments}
+        for problem in embed_image_problems({"embeds": message.embeds}, filenames):
+            self.error(f"message {message.id}: {problem}")
 
     def delete_message(self, message: FakeMessage) -> None:
         """Delete a message (MESSAGE_DELETE unless ephemeral)."""
         message.deleted = True
-        if not message.ephemeral:
+        if not message.ephemeral and message.guild_id is not None:
             self._gateway.dispatch_guild(
                 message.guild_id,
                 "MESSAGE_DELETE",
@@ -1059,7 +1088,9 @@ class FakeDiscord:
         self.state.fire()
 
     def _announce(self, event: str, message: FakeMessage) -> None:
-        if message.flags & EPHEMERAL:
+        # DMs reach a bot only with the DIRECT_MESSAGES intent, which callbot never asks for.
+        if message.flags & EPHEMERAL or message.guild_id is None:
+            self.state.fire()
             return
         data = message.payload()
         guild = self.guild(message.guild_id)

@@ -449,6 +449,67 @@ def is_empty_message(body: dict[str, Any], files: int = 0) -> bool:
     )
 
 
+# -- uploads ----------------------------------------------------------------------------------
+
+FILES_MAX = 10
+_FILE_FIELD = re.compile(r"^files\[(\d+)\]$")
+# Ids below this are upload indexes (`files[n]`); attachments already stored have snowflakes.
+_UPLOAD_INDEX_MAX = 1 << 22
+
+
+def message_part(body: Any) -> dict[str, Any]:
+    """The message a request body carries: an interaction callback's `data`, else the body."""
+    if not isinstance(body, dict):
+        return {}
+    inner = body.get("data")
+    return inner if "type" in body and isinstance(inner, dict) else body
+
+
+def upload_problems(body: dict[str, Any], files: list[dict[str, Any]]) -> list[str]:
+    """Why Discord would refuse the files of a multipart request (besides their size): each
+    is a `files[n]` part, at most 10, and every new entry in the payload's `attachments` names
+    an uploaded index."""
+    problems: list[str] = []
+    if len(files) > FILES_MAX:
+        problems.append(f"files: at most {FILES_MAX} files, got {len(files)}")
+    indexes: set[int] = set()
+    for file in files:
+        found = _FILE_FIELD.match(str(file.get("field") or ""))
+        if found is None:
+            problems.append(f"file part {file.get('field')!r} is not named files[n]")
+        elif int(found[1]) in indexes:
+            problems.append(f"file part {file['field']} appears twice")
+        else:
+            indexes.add(int(found[1]))
+    for entry in body.get("attachments") or []:
+        raw = entry.get("id") if isinstance(entry, dict) else None
+        number = int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else None
+        if number is None:
+            problems.append(f"attachments: entry {entry!r} has no id")
+        elif number < _UPLOAD_INDEX_MAX and number not in indexes:
+            problems.append(f"attachments: id {number} names files[{number}], not uploaded")
+    return problems
+
+
+def upload_index(file: dict[str, Any]) -> int | None:
+    """The n of a `files[n]` part."""
+    found = _FILE_FIELD.match(str(file.get("field") or ""))
+    return int(found[1]) if found else None
+
+
+def embed_image_problems(body: dict[str, Any], filenames: set[str]) -> list[str]:
+    """`attachment://` images of the message's embeds that name no attachment it has (Discord
+    shows no image: the member sees a hole where the chart should be)."""
+    problems: list[str] = []
+    for index, embed in enumerate(body.get("embeds") or []):
+        for key in ("image", "thumbnail"):
+            url = str(((embed or {}).get(key) or {}).get("url") or "")
+            named = url.removeprefix("attachment://")
+            if named != url and named not in filenames:
+                problems.append(f"embeds[{index}].{key}: {url} names no attachment of the message")
+    return problems
+
+
 # -- modals -----------------------------------------------------------------------------------
 
 

@@ -1,16 +1,18 @@
 """The fake's REST API under /api/v10: start-up calls, command sync, interaction callbacks,
 follow-up webhooks and channel messages, with Discord's rate limits and error codes.
 
-Every request is recorded. Strictness: JSON bodies need `Content-Type: application/json`,
-bot routes need `Authorization: Bot <token>`, JSON answers carry exactly
-`Content-Type: application/json`, a 429 carries `Via` and a JSON `retry_after` (the two
-things discord.py checks before it retries), and message bodies are checked against
-Discord's limits (400 50035 Invalid Form Body)."""
+Every request is recorded. Strictness: JSON bodies need `Content-Type: application/json`
+(or multipart with `payload_json` and `files[n]` parts that the `attachments` list names, each
+within the upload limit), bot routes need `Authorization: Bot <token>`, JSON answers carry
+exactly `Content-Type: application/json`, a 429 carries `Via` and a JSON `retry_after` (the two
+things discord.py checks before it retries), message bodies are checked against Discord's
+limits (400 50035 Invalid Form Body), and a channel post with files needs ATTACH_FILES."""
 
 from __future__ import annotations
 
 import json
 import math
+import mimetypes
 import re
 import time
 from collections import deque
@@ -23,6 +25,8 @@ from aiohttp import BodyPartReader, web
 
 from fakes.discord_payloads import (
     APPLICATION_COMMAND,
+    ATTACH_FILES,
+    ATTACHMENT_SIZE_LIMIT,
     AUTOCOMPLETE,
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -41,11 +45,20 @@ from fakes.discord_payloads import (
     allowed_mentions_problem,
     command_problems,
     is_empty_message,
+    message_part,
     message_problems,
     modal_problems,
     number_components,
+    upload_index,
+    upload_problems,
 )
-from fakes.discord_world import FakeChannel, FakeGuild, FakeInteraction, FakeMessage
+from fakes.discord_world import (
+    FakeChannel,
+    FakeDMChannel,
+    FakeGuild,
+    FakeInteraction,
+    FakeMessage,
+)
 
 if TYPE_CHECKING:
     from fakes.discord_fake import FakeDiscord
@@ -240,6 +253,7 @@ class RestApi:
         for method, pattern, handler, needs_bot_auth in [
             ("GET", "/users/@me", self.get_me, bot),
             ("GET", "/users/{user_id}", self.get_user, bot),
+            ("POST", "/users/@me/channels", self.open_dm, bot),
             ("GET", "/oauth2/applications/@me", self.get_application, bot),
             ("GET", "/applications/@me", self.get_application, bot),
             ("GET", "/gateway", self.get_gateway, hook),
@@ -306,6 +320,14 @@ class RestApi:
         if problem is not None:
             fake.error(f"REST: {request.method} {path}: {problem}")
             return api_error(400, 50109, "The request body contains invalid JSON.")
+        too_big = [f["filename"] for f in files if f["size"] > ATTACHMENT_SIZE_LIMIT]
+        if too_big:
+            fake.error(f"REST: {request.method} {path}: {too_big} over the upload limit")
+            return api_error(413, 40005, "Request entity too large")
+        uploads = upload_problems(message_part(body), files) if files else []
+        if uploads:
+            fake.error(f"REST: {request.method} {path}: {uploads}")
+            return api_error(400, 50035, "Invalid Form Body", uploads)
         route = self._match(request.method, path)
         if route is None:
             fake.error(f"REST: the fake does not serve {request.method} {path}")
@@ -365,17 +387,29 @@ class RestApi:
                 except ValueError:
                     return None, [], "payload_json is not valid JSON"
             elif part.filename:
+                # Discord names the type from the file, whatever the part says.
+                guessed, _ = mimetypes.guess_type(part.filename)
                 files.append(
                     {
                         "id": str(self.fake.new_id()),
                         "filename": part.filename,
                         "size": len(content),
-                        "content_type": part.headers.get(
-                            "Content-Type", "application/octet-stream"
-                        ),
+                        "content_type": guessed or "application/octet-stream",
+                        "field": part.name,
+                        "data": bytes(content),
                     }
                 )
-        return body if body is not None else {}, files, None
+        body = body if body is not None else {}
+        described = {
+            str(entry.get("id")): entry.get("description")
+            for entry in (message_part(body).get("attachments") or [])
+            if isinstance(entry, dict) and entry.get("description")
+        }
+        for file in files:
+            description = described.get(str(upload_index(file)))
+            if description:
+                file["description"] = description
+        return body, files, None
 
     def _match(self, method: str, path: str) -> tuple[Handler, dict[str, str], bool] | None:
         for route_method, regex, handler, needs_bot_auth in self._routes:
@@ -706,11 +740,27 @@ class RestApi:
 
     # -- channels -----------------------------------------------------------------------------
 
-    def _channel(self, request: ApiRequest) -> tuple[FakeGuild, FakeChannel] | web.Response:
-        found = self.fake.find_channel(_int(request.params["channel_id"]))
-        if found is None:
-            return api_error(404, 10003, "Unknown Channel")
-        return found
+    def _channel(
+        self, request: ApiRequest
+    ) -> tuple[FakeGuild | None, FakeChannel | FakeDMChannel] | web.Response:
+        """The server channel (with its guild) or the DM channel (no guild) of the path."""
+        channel_id = _int(request.params["channel_id"])
+        found = self.fake.find_channel(channel_id)
+        if found is not None:
+            return found
+        direct = self.fake.dm_channel_by_id(channel_id)
+        if direct is not None:
+            return None, direct
+        return api_error(404, 10003, "Unknown Channel")
+
+    async def open_dm(self, request: ApiRequest) -> web.Response:
+        """POST /users/@me/channels {recipient_id}: the bot's DM channel with the user (the
+        same one every time)."""
+        body = request.json if isinstance(request.json, dict) else {}
+        user = self.fake.user(_int(str(body.get("recipient_id", ""))))
+        if user is None or user.bot:
+            return api_error(400, 50033, "Invalid Recipient(s)")
+        return json_response(200, self.fake.dm_channel(user).payload())
 
     async def post_message(self, request: ApiRequest) -> web.Response:
         """POST /channels/{id}/messages (per-channel bucket; echoed as MESSAGE_CREATE)."""
@@ -719,9 +769,16 @@ class RestApi:
         if isinstance(found, web.Response):
             return found
         guild, channel = found
-        wanted = VIEW_CHANNEL | SEND_MESSAGES
-        if guild.permissions(fake.bot_user, channel) & wanted != wanted:
-            return api_error(403, 50013, "Missing Permissions")
+        if guild is None:
+            assert isinstance(channel, FakeDMChannel)
+            user = channel.recipient
+            if not user.accepts_dms or not any(g.is_member(user) for g in fake.guilds):
+                return api_error(403, 50007, "Cannot send messages to this user")
+        else:
+            assert isinstance(channel, FakeChannel)
+            wanted = VIEW_CHANNEL | SEND_MESSAGES | (ATTACH_FILES if request.files else 0)
+            if guild.permissions(fake.bot_user, channel) & wanted != wanted:
+                return api_error(403, 50013, "Missing Permissions")
         retry_after, headers = self.limits.take_channel(channel.id, fake.loop_time())
         if retry_after is not None:
             return rate_limited(retry_after, is_global=False, scope="user", headers=headers)
@@ -872,12 +929,18 @@ def edit_fields(message: FakeMessage, body: dict[str, Any], files: list[dict[str
         kept = {str(a.get("id")) for a in body["attachments"] or []}
         message.attachments = [a for a in message.attachments if a["id"] in kept]
     message.attachments += [_attachment(f) for f in files]
+    _keep_uploads(message, files)
     message.edited_at = datetime.now(UTC)
 
 
 def _attachment(file: dict[str, Any]) -> dict[str, Any]:
     url = f"https://cdn.discordapp.com/attachments/0/{file['id']}/{file['filename']}"
-    return {**file, "url": url, "proxy_url": url}
+    shown = {key: value for key, value in file.items() if key not in ("data", "field")}
+    return {**shown, "url": url, "proxy_url": url}
+
+
+def _keep_uploads(message: FakeMessage, files: list[dict[str, Any]]) -> None:
+    message.uploads.update({str(f["id"]): f["data"] for f in files if "data" in f})
 
 
 def new_message_fields(
@@ -889,3 +952,4 @@ def new_message_fields(
     message.components = number_components(body.get("components") or [])
     message.allowed_mentions = body.get("allowed_mentions")
     message.attachments = [_attachment(f) for f in files]
+    _keep_uploads(message, files)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from fakes.discord_payloads import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
+    ATTACH_FILES,
     BOT_ROLE_PERMISSIONS,
     EPHEMERAL,
     EVERYONE_PERMISSIONS,
@@ -54,6 +55,8 @@ class FakeUser:
     name: str
     global_name: str | None = None
     bot: bool = False
+    # False: the member turned off direct messages from server members (403 50007).
+    accepts_dms: bool = True
 
     @property
     def mention(self) -> str:
@@ -158,6 +161,30 @@ class FakeChannel:
 
 
 @dataclass(eq=False)
+class FakeDMChannel:
+    """The bot's direct-message channel with one user (one per user, as on Discord)."""
+
+    id: int
+    recipient: FakeUser
+    guild_id: None = None
+
+    @property
+    def name(self) -> str:
+        """DM channels have no name; this labels errors."""
+        return f"DM with {self.recipient.name}"
+
+    def payload(self) -> dict[str, Any]:
+        """The DM channel object (POST /users/@me/channels)."""
+        return {
+            "id": str(self.id),
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [self.recipient.payload()],
+        }
+
+
+@dataclass(eq=False)
 class FakeMember:
     """A user's membership of one server."""
 
@@ -215,9 +242,15 @@ class FakeGuild:
         return self.roles[0]
 
     def add_channel(
-        self, name: str, *, bot_can_post: bool = True, topic: str | None = None
+        self,
+        name: str,
+        *,
+        bot_can_post: bool = True,
+        bot_can_attach: bool = True,
+        topic: str | None = None,
     ) -> FakeChannel:
-        """A new text channel; `bot_can_post=False` denies the bot SEND_MESSAGES there."""
+        """A new text channel; `bot_can_post=False` denies the bot SEND_MESSAGES there,
+        `bot_can_attach=False` ATTACH_FILES."""
         channel = FakeChannel(
             id=self._host.new_id(),
             guild_id=self.id,
@@ -226,11 +259,12 @@ class FakeGuild:
             topic=topic,
         )
         self.channels.append(channel)
-        if not bot_can_post:
+        denied = (0 if bot_can_post else SEND_MESSAGES) | (0 if bot_can_attach else ATTACH_FILES)
+        if denied:
             bot = next((u for u in self.members if u.bot), None)
             if bot is None:
                 raise FakeDiscordError("the bot is not a member of this guild yet")
-            channel.overwrites.append({"id": bot.id, "type": 1, "allow": 0, "deny": SEND_MESSAGES})
+            channel.overwrites.append({"id": bot.id, "type": 1, "allow": 0, "deny": denied})
         self._host.guild_event(self, "CHANNEL_CREATE", channel.payload())
         return channel
 
@@ -418,6 +452,8 @@ class FakeMessage:
     flags: int = 0
     allowed_mentions: dict[str, Any] | None = None
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # The bytes of each uploaded attachment, by attachment id (not part of the payload).
+    uploads: dict[str, bytes] = field(default_factory=dict)
     edits: int = 0
     deleted: bool = False
     type: int = 0
@@ -439,6 +475,14 @@ class FakeMessage:
     def loading(self) -> bool:
         """A deferred response still "thinking"."""
         return bool(self.flags & LOADING)
+
+    def attachment_data(self, filename: str) -> bytes:
+        """The bytes uploaded as the attachment called `filename`."""
+        for attachment in self.attachments:
+            if attachment["filename"] == filename:
+                return self.uploads[attachment["id"]]
+        names = [a["filename"] for a in self.attachments]
+        raise FakeDiscordError(f"message {self.id} has no attachment {filename!r} (has {names})")
 
     def custom_ids(self) -> list[str]:
         """custom_ids of the buttons and selects on the message, in order."""
