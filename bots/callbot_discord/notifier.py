@@ -12,20 +12,25 @@ import aiohttp
 import discord
 
 from callbot.notify import DeliveryError, DestinationGone
+from callbot.pacing import Pace
 from callbot.replies import Reply
 from callbot_discord.render import render
 
 log = logging.getLogger(__name__)
 
 MISSING_PERMISSIONS = 50013
+#: Requests a second, just under Discord's global limit of 50 per bot: a thousand posts
+#: due at once go out at the limit instead of meeting a storm of 429s (bench/fanout_bench.py).
+REQUESTS_PER_SECOND = 48.0
 #: Servers a REST-only notifier remembers (to check membership before a direct message).
 GUILDS_REMEMBERED = 256
 
 
 def _snowflake(text: str, what: str) -> int:
+    """A Discord id; `DestinationGone` for anything else: nothing could ever be sent there."""
     value = text.strip()
     if not value.isdigit() or int(value) <= 0:
-        raise ValueError(f"{what} {text!r} is not a Discord id")
+        raise DestinationGone(f"{what} {text!r} is not a Discord id")
     return int(value)
 
 
@@ -59,9 +64,16 @@ class DiscordNotifier:
 
     platform = "discord"
 
-    def __init__(self, client: discord.Client, *, verify_with_cache: bool = True) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        verify_with_cache: bool = True,
+        rate: float = REQUESTS_PER_SECOND,
+    ) -> None:
         self.client = client
         self.verify_with_cache = verify_with_cache
+        self.pace = Pace(rate)
         self._fetched_guilds: OrderedDict[int, discord.Guild] = OrderedDict()
 
     def _cached_guild(self, guild_id: int) -> discord.Guild:
@@ -99,6 +111,7 @@ class DiscordNotifier:
         channel, name = self._channel(community_id, _snowflake(channel_id, "channel id"))
         with _translated_errors(f"posting in {name}"):
             try:
+                await self.pace.wait()
                 message = await channel.send(**render(reply).send_arguments())
             except discord.Forbidden as error:
                 if reply.image is None or error.code != MISSING_PERMISSIONS:
@@ -106,6 +119,7 @@ class DiscordNotifier:
                 # Maybe only Attach Files is missing (servers that added the bot before
                 # charts); if more is, this second try fails the same way.
                 log.info("%s refused the chart (%s); posting it in words", name, error)
+                await self.pace.wait()
                 message = await channel.send(**render(reply, attach_image=False).send_arguments())
         return f"{channel.id}/{message.id}"
 
@@ -114,6 +128,7 @@ class DiscordNotifier:
         channel_id, message_id = parse_message_ref(ref)
         channel, name = self._channel(community_id, channel_id)
         with _translated_errors(f"editing a message in {name}"):
+            await self.pace.wait()
             await channel.get_partial_message(message_id).edit(**render(reply).edit_arguments())
 
     async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
@@ -124,13 +139,16 @@ class DiscordNotifier:
         with _translated_errors(f"messaging member {member_id} of server {guild_id}"):
             guild = await self._guild(guild_id)
             try:
+                await self.pace.wait()
                 member = await guild.fetch_member(member_id)
             except discord.NotFound:
                 raise DestinationGone(
                     f"user {member_id} is no longer a member of server {guild_id}"
                 ) from None
             # create_dm: POST /users/@me/channels (remembered by the client), then the message.
+            await self.pace.wait()
             channel = await member.create_dm()
+            await self.pace.wait()
             await channel.send(**render(reply).send_arguments())
 
     async def _guild(self, guild_id: int) -> discord.Guild:
@@ -138,6 +156,7 @@ class DiscordNotifier:
             return self._cached_guild(guild_id)
         guild = self._fetched_guilds.get(guild_id)
         if guild is None:
+            await self.pace.wait()
             guild = await self.client.fetch_guild(guild_id, with_counts=False)
             self._fetched_guilds[guild_id] = guild
             if len(self._fetched_guilds) > GUILDS_REMEMBERED:
