@@ -21,7 +21,7 @@ from callbot.alerts.schedules import from_stored
 from callbot.core import Core
 from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
 from callbot.replies import Reply
-from callbot.scheduling.engine import STORED, Scheduler, sync_url
+from callbot.scheduling.engine import STORED, Scheduler, job_store_url
 from callbot.scheduling.leadership import FileLeadership
 from conftest import FIXTURES, build_core, make_settings
 from test_alerts import RecordingNotifier
@@ -189,9 +189,13 @@ async def test_a_second_scheduler_stands_by_until_the_first_stops(
             assert second.leading.is_set()
 
 
-def test_the_job_store_reaches_the_same_database_synchronously() -> None:
-    assert sync_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
-    assert sync_url("sqlite+aiosqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
+def test_the_job_store_is_reached_synchronously() -> None:
+    # PostgreSQL: the same database; SQLite: a file of its own, with its own write lock.
+    assert job_store_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
+    assert (
+        job_store_url("sqlite+aiosqlite:////d/callbot.sqlite3")
+        == "sqlite:////d/callbot.jobs.sqlite3"
+    )
 
 
 async def _past(alert_id: int, core: Core, extra: float = 0.2) -> None:

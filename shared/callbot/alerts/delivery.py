@@ -86,6 +86,8 @@ async def tell_organizer(
         await notifier.direct(community.external_id, user_id, reply)
     except DeliveryError as exc:
         log.warning("could not tell organizer %s of community %s: %s", user_id, community.id, exc)
+    except Exception:
+        log.exception("could not tell organizer %s of community %s", user_id, community.id)
 
 
 async def _load(session: AsyncSession, alert_id: int) -> tuple[Alert, Community] | None:

@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
@@ -49,13 +50,21 @@ INTERNAL = "internal"  # the leader's own periodic jobs (in memory)
 JobSpec = tuple[str, list[str], BaseTrigger]  # function, arguments, trigger
 
 
-def sync_url(database_url: str) -> str:
-    """The same database through a synchronous driver, for APScheduler 3's job store."""
+def job_store_url(database_url: str) -> str:
+    """Where APScheduler 3 keeps its jobs, through the synchronous driver it needs.
+
+    PostgreSQL: the same database. SQLite: a file of its own beside the database, because
+    APScheduler writes its jobs from the event loop's thread: waiting there for SQLite's one
+    write lock, held by a transaction that needs that very loop to finish, would stall both.
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     else:
-        url = url.set(drivername="sqlite")
+        database = url.database or ""
+        if database and database != ":memory:":
+            database = str(Path(database).with_suffix("")) + ".jobs.sqlite3"
+        url = url.set(drivername="sqlite", database=database or None)
     return url.render_as_string(hide_password=False)
 
 
@@ -159,7 +168,7 @@ class Scheduler:
 
     def _build(self) -> AsyncIOScheduler:
         store = SQLAlchemyJobStore(
-            url=sync_url(self.core.settings.resolved_database_url),
+            url=job_store_url(self.core.settings.resolved_database_url),
             tablename=scheduler_jobs.name,
         )
         scheduler = AsyncIOScheduler(

@@ -6,8 +6,11 @@ when its process starts leading.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime, time, timedelta
+from typing import Any, ParamSpec
 from zoneinfo import ZoneInfo
 
 from callbot.alerts import delivery
@@ -17,9 +20,12 @@ from callbot.workload import DRAIN_SECONDS, Workload
 
 log = logging.getLogger(__name__)
 
+JOB_CONCURRENCY = 16
+_P = ParamSpec("_P")
 _installed: tuple[delivery.Runtime, timedelta] | None = None
-#: The jobs running now, so that a stopping scheduler lets them finish their posts.
-_running = Workload()
+#: The jobs running now, taking turns (a thousand alerts due at once do not all open a
+#: database transaction at once), so that a stopping scheduler lets them finish their posts.
+_running = Workload(concurrency=JOB_CONCURRENCY)
 
 
 def install(runtime: delivery.Runtime, window: timedelta) -> None:
@@ -39,52 +45,70 @@ def _runtime() -> tuple[delivery.Runtime, timedelta]:
     return _installed
 
 
+def _job(
+    function: Callable[_P, Coroutine[Any, Any, None]],
+) -> Callable[_P, Coroutine[Any, Any, None]]:
+    """A job that takes its turn among the running ones and is counted while it runs."""
+
+    @functools.wraps(function)
+    async def run(*args: _P.args, **kwargs: _P.kwargs) -> None:
+        with _running.tracking():
+            await _running.run(function, *args, **kwargs)
+
+    return run
+
+
 async def finish(seconds: float = DRAIN_SECONDS) -> int:
     """Let the jobs running now finish (up to `seconds`); how many did not."""
     return await _running.drain_for(seconds)
 
 
+@_job
 async def run_alert(alert_id: str) -> None:
-    with _running.tracking():
-        runtime, window = _runtime()
-        outcome = await delivery.run_alert(runtime, int(alert_id), runtime.core.clock(), window)
-        log.info("alert %s: %s", alert_id, outcome)
+    runtime, window = _runtime()
+    outcome = await delivery.run_alert(runtime, int(alert_id), runtime.core.clock(), window)
+    log.info("alert %s: %s", alert_id, outcome)
 
 
+@_job
 async def run_tally(community_id: str, campaign_id: str) -> None:
-    with _running.tracking():
-        runtime, window = _runtime()
-        now = runtime.core.clock()
-        async with runtime.core.sessions() as session:
-            community = await session.get(Community, int(community_id))
-        if community is None:
-            return
-        daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
-        due = daily.occurrence(ZoneInfo(community.timezone), now, window)
-        if due is None:
-            return
-        outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), due, now)
-        log.info("tally %s/%s: %s", community_id, campaign_id, outcome)
+    runtime, window = _runtime()
+    now = runtime.core.clock()
+    async with runtime.core.sessions() as session:
+        community = await session.get(Community, int(community_id))
+    if community is None:
+        return
+    daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
+    due = daily.occurrence(ZoneInfo(community.timezone), now, window)
+    if due is None:
+        return
+    outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), due, now)
+    log.info("tally %s/%s: %s", community_id, campaign_id, outcome)
 
 
+@_job
 async def report_missed(alert_id: str, due: datetime) -> None:
-    with _running.tracking():
-        runtime, _ = _runtime()
+    # Started by the engine (not a job APScheduler watches): its failures are logged here.
+    runtime, _ = _runtime()
+    try:
         outcome = await delivery.report_missed(runtime, int(alert_id), due, runtime.core.clock())
-        log.warning("alert %s due %s: %s", alert_id, due.isoformat(), outcome)
+    except Exception:
+        log.exception("could not report that alert %s missed %s", alert_id, due)
+        return
+    log.warning("alert %s due %s: %s", alert_id, due.isoformat(), outcome)
 
 
+@_job
 async def refresh_posts() -> None:
-    with _running.tracking():
-        runtime, _ = _runtime()
-        edited = await delivery.refresh_alert_posts(runtime, runtime.core.clock())
-        if edited:
-            log.info("refreshed the counts of %d alert posts", edited)
+    runtime, _ = _runtime()
+    edited = await delivery.refresh_alert_posts(runtime, runtime.core.clock())
+    if edited:
+        log.info("refreshed the counts of %d alert posts", edited)
 
 
+@_job
 async def send_reminders() -> None:
-    with _running.tracking():
-        runtime, _ = _runtime()
-        sent = await delivery.send_reminders(runtime, runtime.core.clock())
-        if sent:
-            log.info("sent %d pledge reminders", sent)
+    runtime, _ = _runtime()
+    sent = await delivery.send_reminders(runtime, runtime.core.clock())
+    if sent:
+        log.info("sent %d pledge reminders", sent)
