@@ -261,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "and to the member seeing the answer."
     )
     config = {"servers": args.servers, "channels": args.channels, "roles": args.roles}
+    config |= {"clicks": args.clicks, "burst_s": args.burst, "warmup": WARMUP_CLICKS}
     suite = Suite(
         "discord", "Discord adapter benchmarks", config, measurer(args), setup, facts_line
     )

@@ -195,7 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "the answer (response_url post or modal)."
     )
     suite = Suite(
-        "slack", "Slack adapter benchmarks", {"replicas": 1}, measurer(args), setup, facts_line
+        "slack",
+        "Slack adapter benchmarks",
+        {"replicas": 1, "clicks": args.clicks, "burst_s": args.burst, "warmup": WARMUP_CLICKS},
+        measurer(args),
+        setup,
+        facts_line,
     )
     return run_and_report(args, suite)
 
