@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbot.alerts.posts import alert_post, counts_shown, scheduled_tally
@@ -36,7 +36,7 @@ from callbot.db.models import (
 from callbot.notify import DeliveryError, DestinationGone, Notifier
 from callbot.replies import Reply, Tone
 from callbot.services.common import insert_ignoring_conflicts
-from callbot.services.tallies import campaign_tally
+from callbot.services.tallies import Tally, campaign_tally, tally_all_communities
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +174,18 @@ async def _post_claimed_alert(
         status, error = "failed", str(exc)
     core = runtime.core
     async with core.sessions.begin() as session:
-        delivery = await session.scalar(
-            select(AlertDelivery).where(
+        outcome: dict[str, object] = {"status": status, "attempts": attempts, "last_error": error}
+        if ref is not None:
+            outcome |= {"message_ref": ref, "posted_at": core.clock(), "shown": shown}
+        await session.execute(
+            update(AlertDelivery)
+            .where(
                 AlertDelivery.alert_id == alert.id,
                 AlertDelivery.occurrence == occurrence,
                 AlertDelivery.channel_id == alert.channel_id,
             )
+            .values(outcome)
         )
-        assert delivery is not None
-        delivery.status, delivery.attempts, delivery.last_error = status, attempts, error
-        if ref is not None:
-            delivery.message_ref, delivery.posted_at, delivery.shown = ref, core.clock(), shown
         if status == "gone":
             stored = await session.get(Alert, alert.id)
             assert stored is not None
@@ -342,16 +343,16 @@ async def refresh_alert_posts(runtime: Runtime, now: datetime) -> int:
                 .where(AlertDelivery.status == "posted", AlertDelivery.posted_at >= now - LIVE_FOR)
             )
         ).all()
-        tallies = {}
-        for _, alert, community in rows:
-            key = (community.id, alert.campaign_id)
-            if key not in tallies:
-                tallies[key] = await campaign_tally(session, *key)
+        # Two grouped queries per campaign, however many communities posted it.
+        tallies = {
+            campaign_id: await tally_all_communities(session, campaign_id)
+            for campaign_id in {alert.campaign_id for _, alert, _ in rows}
+        }
     edited = 0
     for delivery, alert, community in rows:
         entry = core.campaigns.by_id(alert.campaign_id)
         notifier = runtime.notifier(community)
-        tally = tallies[(community.id, alert.campaign_id)]
+        tally = tallies[alert.campaign_id].get(community.id, Tally())
         shown = counts_shown(tally)
         if entry is None or notifier is None or shown == delivery.shown or not delivery.message_ref:
             continue
