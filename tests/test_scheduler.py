@@ -21,7 +21,7 @@ from callbot.alerts.schedules import from_stored
 from callbot.core import Core
 from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
 from callbot.replies import Reply
-from callbot.scheduling.engine import STORED, Scheduler, job_store_url
+from callbot.scheduling.engine import STORED, Scheduler, job_store_engine, job_store_url
 from callbot.scheduling.leadership import FileLeadership
 from conftest import FIXTURES, build_core, make_settings
 from test_alerts import RecordingNotifier
@@ -146,6 +146,40 @@ async def test_a_due_alert_is_posted_once_by_the_leader(core: Core, tmp_path: Pa
         assert await session.scalar(select(Alert.status)) == AlertStatus.FINISHED
 
 
+class HeldNotifier(WaitingNotifier):
+    """Holds each post until `release` is set, telling `started` when one begins."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+
+    async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
+        self.started.set()
+        await self.release.wait()
+        return await super().post(community_id, channel_id, reply)
+
+
+async def test_a_running_alert_is_not_scheduled_again_by_the_sync(
+    core: Core, tmp_path: Path
+) -> None:
+    # APScheduler drops a one-off job as it starts; while the alert still shows as active
+    # (a thousand due at once take their turns), the sync must not put its job back.
+    notifier = HeldNotifier()
+    alert_id = await add_alert(core, 1.0)
+    async with running(core, notifier, tmp_path / "lock") as scheduler:
+        await until(notifier.started.wait())
+        async with core.sessions.begin() as session:  # as if still waiting for its turn
+            stored = await session.get(Alert, alert_id)
+            assert stored is not None
+            stored.status = AlertStatus.ACTIVE
+        await scheduler.sync()
+        assert scheduler._scheduler is not None
+        assert scheduler._scheduler.get_jobs(jobstore=STORED) == []
+        notifier.release.set()
+        await notifier.wait_for(lambda: len(notifier.posts) == 1)
+    assert await deliveries(core) == [(alert_id, "posted")]
+
+
 async def test_a_restart_inside_the_due_window_posts_it_once(core: Core, tmp_path: Path) -> None:
     notifier = WaitingNotifier()
     alert_id = await add_alert(core, 1.0)
@@ -196,6 +230,21 @@ def test_the_job_store_is_reached_synchronously() -> None:
         job_store_url("sqlite+aiosqlite:////d/callbot.sqlite3")
         == "sqlite:////d/callbot.jobs.sqlite3"
     )
+
+
+def test_the_job_store_does_not_wait_for_each_commit_to_reach_the_disk(
+    engine: AsyncEngine,
+) -> None:
+    store = job_store_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with store.connect() as connection:
+            if store.dialect.name == "postgresql":
+                assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+            else:
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        store.dispose()
 
 
 async def _past(alert_id: int, core: Core, extra: float = 0.2) -> None:

@@ -25,12 +25,13 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 
 from callbot.alerts.delivery import Runtime
 from callbot.alerts.schedules import Schedule, from_stored
 from callbot.core import Core
+from callbot.db.engine import sqlite_pragmas
 from callbot.db.models import Alert, AlertStatus, Community, scheduler_jobs
 from callbot.notify import Notifier
 from callbot.scheduling import jobs
@@ -68,6 +69,19 @@ def job_store_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def job_store_engine(database_url: str) -> Engine:
+    """The job store's engine, made for a thousand one-off jobs removed one by one as they
+    start, in the event loop's thread: without waiting for each commit to reach the disk.
+    Safe, since the store holds nothing of its own: the periodic sync rebuilds it from the
+    alerts, and the claim on each delivery (committed in full) is what posts only once."""
+    url = job_store_url(database_url)
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_engine(url, connect_args={"options": "-c synchronous_commit=off"})
+    engine = create_engine(url)
+    event.listen(engine, "connect", sqlite_pragmas)  # WAL: synced at checkpoints only
+    return engine
+
+
 async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
     """The jobs the database asks for, by id: every active alert and the daily tally of each
     open campaign in each community (of a platform this process can post on) that has an
@@ -81,7 +95,7 @@ async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
         )
         for alert in alerts:
             trigger = from_stored(alert.schedule).trigger(ZoneInfo(alert.timezone))
-            wanted[f"alert:{alert.id}"] = (ALERT_JOB, [str(alert.id)], trigger)
+            wanted[jobs.alert_job_id(alert.id)] = (ALERT_JOB, [str(alert.id)], trigger)
         communities = await session.scalars(
             select(Community).where(
                 Community.alert_channel_id.is_not(None), Community.platform.in_(platforms)
@@ -104,7 +118,10 @@ async def sync_jobs(scheduler: AsyncIOScheduler, core: Core, platforms: set[str]
     existing = {job.id: job for job in scheduler.get_jobs(jobstore=STORED)}
     for job_id in existing.keys() - wanted.keys():
         scheduler.remove_job(job_id, jobstore=STORED)
+    in_progress = jobs.alert_jobs_in_progress()
     for job_id, (function, args, trigger) in wanted.items():
+        if job_id in in_progress:
+            continue
         job = existing.get(job_id)
         if job is not None and repr(job.trigger) == repr(trigger) and list(job.args) == args:
             continue
@@ -168,7 +185,7 @@ class Scheduler:
 
     def _build(self) -> AsyncIOScheduler:
         store = SQLAlchemyJobStore(
-            url=job_store_url(self.core.settings.resolved_database_url),
+            engine=job_store_engine(self.core.settings.resolved_database_url),
             tablename=scheduler_jobs.name,
         )
         scheduler = AsyncIOScheduler(

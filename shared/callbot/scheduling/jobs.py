@@ -20,12 +20,14 @@ from callbot.workload import DRAIN_SECONDS, Workload
 
 log = logging.getLogger(__name__)
 
-JOB_CONCURRENCY = 16
+JOB_CONCURRENCY = 48
 _P = ParamSpec("_P")
 _installed: tuple[delivery.Runtime, timedelta] | None = None
 #: The jobs running now, taking turns (a thousand alerts due at once do not all open a
-#: database transaction at once), so that a stopping scheduler lets them finish their posts.
+#: database transaction at once; enough run to keep the notifiers' pace full), so that a
+#: stopping scheduler lets them finish their posts.
 _running = Workload(concurrency=JOB_CONCURRENCY)
+_alerts_in_progress: set[str] = set()  # by alert id
 
 
 def install(runtime: delivery.Runtime, window: timedelta) -> None:
@@ -63,8 +65,27 @@ async def finish(seconds: float = DRAIN_SECONDS) -> int:
     return await _running.drain_for(seconds)
 
 
-@_job
+def alert_job_id(alert_id: int | str) -> str:
+    return f"alert:{alert_id}"
+
+
+def alert_jobs_in_progress() -> set[str]:
+    """The ids of the alert jobs started and not yet finished (running or waiting their
+    turn). APScheduler forgets a one-off job once started: the periodic sync must not put it
+    back meanwhile, or it would start again (to find its post claimed, at a cost)."""
+    return {alert_job_id(alert_id) for alert_id in _alerts_in_progress}
+
+
 async def run_alert(alert_id: str) -> None:
+    _alerts_in_progress.add(alert_id)
+    try:
+        await _post_alert(alert_id)
+    finally:
+        _alerts_in_progress.discard(alert_id)
+
+
+@_job
+async def _post_alert(alert_id: str) -> None:
     runtime, window = _runtime()
     outcome = await delivery.run_alert(runtime, int(alert_id), runtime.core.clock(), window)
     log.info("alert %s: %s", alert_id, outcome)
