@@ -26,7 +26,7 @@ help:
 	@echo "make data    download the congress data ('callbot data update')"
 	@echo "make test    run the tests (PYTEST_ARGS=...; TEST_DATABASE_URL=postgresql://... for PostgreSQL)"
 	@echo "make lint    ruff check, ruff format --check, mypy --strict on shared/callbot and bots"
-	@echo "make bench   run the benchmarks in bench/ (ARGS, DISCORD_BENCH_ARGS, SLACK_BENCH_ARGS)"
+	@echo "make bench   run the benchmarks in bench/ (ARGS, DISCORD_BENCH_ARGS, SLACK_BENCH_ARGS, FANOUT_BENCH_ARGS)"
 	@echo "make lock    regenerate constraints.txt from a fresh throwaway venv (Python 3.11)"
 	@echo "make install create or update .venv only"
 	@echo "make clean   remove .venv, caches and build output"
@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 	$(BIN)/python -m bench.discord_bench $(DISCORD_BENCH_ARGS)
 	$(BIN)/python -m bench.slack_bench $(SLACK_BENCH_ARGS)
+	$(BIN)/python -m bench.fanout_bench $(FANOUT_BENCH_ARGS)
 
 # Resolves the newest versions pyproject.toml allows (plus LOCK_EXTRAS) in a venv that is
 # thrown away afterwards, so nothing installed locally leaks into the lock.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -163,8 +164,9 @@ def measurer(args: argparse.Namespace) -> Measure:
             statuses = await delivered(url)
         finally:
             await fake.stop()
-        last = max(snowflake_time(message_id) for message_id in posted_at)
-        took = (last - due).total_seconds()
+        times = [snowflake_time(message_id) for message_id in posted_at]
+        took = (max(times) - due).total_seconds()
+        first = (min(times) - due).total_seconds()
         floor = args.channels / RATE
         figures = {
             "fanout_s": Figure(
@@ -174,6 +176,12 @@ def measurer(args: argparse.Namespace) -> Measure:
                 target=round(floor * TARGET_FACTOR, 2),
                 op="<=",
                 summary=f"{took:.2f} s ({took / floor:.2f} × the floor)",
+            ),
+            "first_post_s": Figure(
+                label="Due → first post",
+                unit="s",
+                value=round(first, 2),
+                summary=f"{first:.2f} s",
             ),
             "posted_once": Figure(
                 label="Channels with exactly one post",
@@ -190,14 +198,22 @@ def measurer(args: argparse.Namespace) -> Measure:
                 summary=f"{len(refused):,}",
             ),
         }
-        facts = {"deliveries": statuses, "duplicates": sum(n - 1 for n in per_channel if n > 1)}
+        per_second = Counter(int((t - due).total_seconds()) for t in times)
+        facts = {
+            "deliveries": statuses,
+            "duplicates": sum(n - 1 for n in per_channel if n > 1),
+            "per_second": [per_second[s] for s in range(max(per_second) + 1)],
+        }
         return figures, facts
 
     return measure
 
 
 def facts_line(facts: dict[str, Any]) -> str:
-    return f"Deliveries by status: {facts['deliveries']}. Duplicate posts: {facts['duplicates']}."
+    return (
+        f"Deliveries by status: {facts['deliveries']}. Duplicate posts: {facts['duplicates']}. "
+        f"Posts in each second after the due time: {facts['per_second']}."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

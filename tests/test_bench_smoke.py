@@ -182,3 +182,25 @@ def test_slack_burst_runs_a_replica_against_the_fake_and_reports_every_figure(
     assert figures["ack_p99_ms"]["target"] == 500 and isinstance(figures["ack_p99_ms"]["met"], bool)
     assert sqlite["facts"]["pledges_stored"] == 15 and sqlite["facts"]["protocol_errors"] == 0
     assert "# Slack adapter benchmarks" in (tmp_path / "slack.md").read_text(encoding="utf-8")
+
+
+def test_fanout_posts_every_alert_once_through_the_scheduler_and_reports_every_figure(
+    tmp_path: Path,
+) -> None:
+    command = [sys.executable, "-m", "bench.fanout_bench", "--channels", "20"]
+    command += ["--databases", "sqlite", "--data", str(FIXTURES / "congress")]
+    done = subprocess.run(
+        [*command, "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "fanout.json").read_text(encoding="utf-8"))
+    sqlite = report["databases"]["sqlite"]
+    assert sqlite["status"] == "ok", sqlite
+    figures = sqlite["figures"]
+    assert set(figures) == {"fanout_s", "first_post_s", "posted_once", "refused_429"}
+    assert figures["posted_once"]["value"] == 20 and figures["posted_once"]["met"] is True
+    assert figures["fanout_s"]["target"] == 0.44  # 1.1 x (20 posts at 50 a second)
+    assert sqlite["facts"]["deliveries"] == {"posted": 20}
+    assert sqlite["facts"]["duplicates"] == 0
+    assert sum(sqlite["facts"]["per_second"]) == 20
+    assert report["config"]["channels"] == 20
