@@ -186,11 +186,12 @@ async def test_only_organizers_change_the_setup(
             "organizer_role": organizers,
             "timezone": "America/Chicago",
             "alert_channel": server.channel,
+            "tally_time": "7:15pm",
         },
         subcommand="setup",
     )
     text = private(answer(saved)).text()
-    assert "Setup saved." in text and "America/Chicago" in text
+    assert "Setup saved." in text and "America/Chicago" in text and "19:15" in text
     assert str(organizers.id) in text and str(server.channel.id) in text
     # ... but a server can let everyone use it (Integrations settings): the core still checks.
     commands = fake.commands(guild.id)

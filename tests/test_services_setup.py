@@ -54,6 +54,19 @@ async def test_added_organizers_and_bad_values(core: Core) -> None:
     assert "Only organizers" in (await show_setup(core, MEMBER)).text
 
 
+async def test_the_daily_tally_time_is_set_in_words_and_checked(core: Core) -> None:
+    assert facts(await show_setup(core, ADMIN))["Daily tally"] == (
+        "18:00, once an alert channel is set"
+    )
+    saved = await configure_community(core, ADMIN, tally_time="6:30pm", alert_channel_id="C9")
+    assert facts(saved)["Daily tally"] == "18:30, in the alert channel"
+    for wrong in ("25:00", "noon-ish", "13pm"):
+        refused = await configure_community(core, ADMIN, tally_time=wrong, timezone="UTC")
+        assert "is not a time of day" in refused.text and "18:00 or 6pm" in refused.text
+    unchanged = facts(await show_setup(core, ADMIN))
+    assert unchanged["Daily tally"].startswith("18:30") and unchanged["Time zone"] != "UTC"
+
+
 async def test_featured_campaign_is_the_default_for_call(core: Core) -> None:
     from callbot.services import start_call
 

@@ -302,6 +302,7 @@ async def test_only_organizers_change_the_setup(
             "timezone": "America/Chicago",
             "featured": "house-budget",
             "alert_channel": team.channel.id,
+            "tally_time": "5pm",
         },
     )
     saved = await private_card(fake, olga, team.channel, 1)
@@ -315,6 +316,7 @@ async def test_only_organizers_change_the_setup(
     assert (
         community.organizer_user_ids == [alice.id] and community.alert_channel_id == team.channel.id
     )
+    assert community.tally_time == "17:00"
     # Named an organizer, Alice may now open the setup too.
     assert (
         await opened_modal(await fake.slash(alice, team.channel, "/callbot", "setup"))

@@ -54,13 +54,14 @@ def organizer_group() -> app_commands.Group:
 
     @group.command(
         name="setup",
-        description="Set the organizer role, time zone, featured campaign and alert channel",
+        description="Set the organizer role, time zone, featured campaign, alert channel, tally time",
     )
     @app_commands.describe(
         organizer_role="Members with this role can change the setup",
         timezone="Time zone for alerts and weekly leaderboards, e.g. America/Chicago",
         featured_campaign="The campaign /call and /pledge use when none is named",
         alert_channel="Where scheduled action alerts and tallies are posted",
+        tally_time="When the daily tally is posted, e.g. 18:00 or 6pm (server time zone)",
     )
     @app_commands.autocomplete(timezone=_timezones, featured_campaign=_campaigns)
     async def setup(
@@ -69,14 +70,11 @@ def organizer_group() -> app_commands.Group:
         timezone: app_commands.Range[str, 1, 64] | None = None,
         featured_campaign: app_commands.Range[str, 1, 100] | None = None,
         alert_channel: discord.TextChannel | None = None,
+        tally_time: app_commands.Range[str, 1, 16] | None = None,
     ) -> None:
         responder = responder_of(interaction)
-        if (
-            organizer_role is None
-            and timezone is None
-            and featured_campaign is None
-            and alert_channel is None
-        ):
+        chosen = (organizer_role, timezone, featured_campaign, alert_channel, tally_time)
+        if all(value is None for value in chosen):
             await responder.on_command(
                 interaction, "callbot setup", lambda actor: show_setup(responder.core, actor)
             )
@@ -90,6 +88,7 @@ def organizer_group() -> app_commands.Group:
                 organizer_role_id=str(organizer_role.id) if organizer_role else None,
                 featured_campaign=featured_campaign,
                 alert_channel_id=str(alert_channel.id) if alert_channel else None,
+                tally_time=tally_time,
             )
 
         await responder.on_command(interaction, "callbot setup", configure)

@@ -87,15 +87,27 @@ def setup_modal(core: Core, values: SetupValues, metadata: dict[str, str]) -> di
                 "element": featured,
             }
         )
-    blocks.append(
+    blocks += [
         {
             "type": "input",
             "block_id": "alert_channel",
             "optional": True,
             "label": plain("Channel for action alerts and tallies", 2000),
             "element": channel,
-        }
-    )
+        },
+        {
+            "type": "input",
+            "block_id": "tally_time",
+            "label": plain("Daily tally at", 2000),
+            "hint": plain("A time like 18:00 or 6pm, in the time zone above.", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "tally_time",
+                "initial_value": values.tally_time,
+                "max_length": 16,
+            },
+        },
+    ]
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -121,6 +133,7 @@ def chosen_settings(state: dict[str, Any]) -> dict[str, Any]:
         "timezone": str(element("timezone").get("value") or "").strip() or None,
         "featured_campaign": str(featured.get("value") or ""),
         "alert_channel_id": str(element("alert_channel").get("selected_conversation") or ""),
+        "tally_time": str(element("tally_time").get("value") or "").strip() or None,
     }
 
 

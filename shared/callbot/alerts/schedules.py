@@ -174,17 +174,19 @@ def from_stored(stored: str) -> Schedule:
     raise ValueError(f"{stored!r} is not a stored schedule")
 
 
-def _time_of_day(text: str) -> time:
+def time_of_day(text: str, hint: str = USAGE) -> time:
+    """ "18:00", "6pm", "9:30am", "at 18" as a time; a UserError ending with `hint` if not."""
     found = _TIME.match(text.strip().lower())
+    wrong = UserError(f"“{member_text(text, 40)}” is not a time of day. {hint}")
     if found is None:
-        raise UserError(f"“{member_text(text, 40)}” is not a time of day. {USAGE}")
+        raise wrong
     hour, minute = int(found[1]), int(found[2] or 0)
     if found[3]:
         if not 1 <= hour <= 12:
-            raise UserError(f"“{member_text(text, 40)}” is not a time of day. {USAGE}")
+            raise wrong
         hour = hour % 12 + (12 if found[3] == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise UserError(f"“{member_text(text, 40)}” is not a time of day. {USAGE}")
+        raise wrong
     return time(hour, minute)
 
 
@@ -211,17 +213,17 @@ def _parse(words: list[str], zone: ZoneInfo, now: datetime) -> Schedule:
     if head == "cron":
         return Schedule("cron", cron=" ".join(words[1:]))
     if head == "daily":
-        return Schedule("daily", at=_time_of_day(rest))
+        return Schedule("daily", at=time_of_day(rest))
     if head == "weekdays":
-        return Schedule("weekdays", at=_time_of_day(rest))
+        return Schedule("weekdays", at=time_of_day(rest))
     if head == "weekly" and len(words) > 1 and _weekday(words[1]) is not None:
-        return Schedule("weekly", at=_time_of_day(" ".join(words[2:])), weekday=_weekday(words[1]))
+        return Schedule("weekly", at=time_of_day(" ".join(words[2:])), weekday=_weekday(words[1]))
     if _weekday(head) is not None and head.endswith("s"):  # "mondays 6pm"
-        return Schedule("weekly", at=_time_of_day(rest), weekday=_weekday(head))
+        return Schedule("weekly", at=time_of_day(rest), weekday=_weekday(head))
     today = now.astimezone(zone).date()
     if head in ("today", "tomorrow"):
         day = today + timedelta(days=1 if head == "tomorrow" else 0)
-        return Schedule("once", at=_time_of_day(rest), day=day)
+        return Schedule("once", at=time_of_day(rest), day=day)
     head = head.replace("t", " ", 1) if "t" in head and _DATE.match(head.split("t")[0]) else head
     if " " in head:  # "2026-12-01t18:00"
         head, clock = head.split(" ", 1)
@@ -232,7 +234,7 @@ def _parse(words: list[str], zone: ZoneInfo, now: datetime) -> Schedule:
             day = date(int(found[1]), int(found[2]), int(found[3]))
         except ValueError:
             raise UserError(f"“{member_text(head, 20)}” is not a date. {USAGE}") from None
-        return Schedule("once", at=_time_of_day(rest), day=day)
+        return Schedule("once", at=time_of_day(rest), day=day)
     raise UserError(USAGE)
 
 

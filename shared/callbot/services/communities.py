@@ -1,5 +1,6 @@
-"""Organizer setup of a community: organizer role or users, time zone, featured campaign and
-alert channel. Only organizers may change it; the core decides who is one."""
+"""Organizer setup of a community: organizer role or users, time zone, featured campaign,
+alert channel and the time of the daily tally. Only organizers may change it; the core
+decides who is one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from callbot.alerts.schedules import time_of_day
 from callbot.core import Core
 from callbot.db.models import Community
 from callbot.errors import UserError, problem
@@ -14,6 +16,7 @@ from callbot.replies import Actor, Fact, Reply, Tone
 from callbot.safety import member_text
 from callbot.services.common import ensure_community, is_organizer
 
+TALLY_TIME_HINT = "Give the daily tally's time like 18:00 or 6pm (community time)."
 NOT_ORGANIZER = (
     "Only organizers can do that here. Organizers are the admins, anyone with the organizer "
     "role, and the members they name in /callbot setup."
@@ -28,6 +31,12 @@ def _setup_reply(core: Core, community: Community, saved: bool) -> Reply:
         Fact("Organizers", ", ".join(community.organizer_user_ids or []) or "none added"),
         Fact("Featured campaign", featured.spec.title if featured else "none (members choose)"),
         Fact("Alert channel", community.alert_channel_id or "not set"),
+        Fact(
+            "Daily tally",
+            f"{community.tally_time}, in the alert channel"
+            if community.alert_channel_id
+            else f"{community.tally_time}, once an alert channel is set",
+        ),
     )
     return Reply(
         text="Setup saved." if saved else "callbot setup for this community.",
@@ -46,6 +55,7 @@ class SetupValues:
     organizer_user_ids: tuple[str, ...]
     featured_campaign: str | None
     alert_channel_id: str | None
+    tally_time: str  # "HH:MM" in the community's time zone
 
 
 async def setup_values(core: Core, actor: Actor) -> SetupValues | Reply:
@@ -60,6 +70,7 @@ async def setup_values(core: Core, actor: Actor) -> SetupValues | Reply:
             organizer_user_ids=tuple(community.organizer_user_ids or ()),
             featured_campaign=community.featured_campaign,
             alert_channel_id=community.alert_channel_id,
+            tally_time=community.tally_time,
         )
 
 
@@ -90,6 +101,7 @@ async def configure_community(
     organizer_role_id: str | None = None,
     featured_campaign: str | None = None,
     alert_channel_id: str | None = None,
+    tally_time: str | None = None,
     add_organizer: str | None = None,
     remove_organizer: str | None = None,
     organizer_user_ids: Sequence[str] | None = None,
@@ -105,6 +117,7 @@ async def configure_community(
             return problem(NOT_ORGANIZER)
         try:
             zone = _check_timezone(timezone) if timezone else None
+            tally_at = time_of_day(tally_time, TALLY_TIME_HINT) if tally_time else None
             if featured_campaign and core.campaigns.get(featured_campaign) is None:
                 raise UserError(
                     f"There is no campaign called “{member_text(featured_campaign, 40)}”."
@@ -113,6 +126,8 @@ async def configure_community(
             return problem(str(exc))
         if zone:
             community.timezone = zone
+        if tally_at is not None:
+            community.tally_time = tally_at.strftime("%H:%M")
         if organizer_role_id is not None:
             community.organizer_role_id = organizer_role_id or None
         if featured_campaign is not None:
