@@ -23,12 +23,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from callbot.alerts import service as alerts
 from callbot.alerts.posts import MESSAGE_MAX
 from callbot.core import Core
-from callbot.errors import apology, problem
+from callbot.errors import problem
 from callbot.replies import OPEN_FORM_LABEL, Action, Actor, Reply, Style, component_id
-from callbot.services.communities import SetupValues, setup_values
-from callbot_slack.actors import PLATFORM, actor_from, organizer_actor
+from callbot.services.communities import SetupValues
+from callbot_slack.actors import actor_from, organizer_actor
 from callbot_slack.render import METADATA_MAX, OPTION_TEXT_MAX, plain, truncate
-from callbot_slack.responder import Origin, SlackResponder, open_modal
+from callbot_slack.responder import Origin, SlackResponder
+from callbot_slack.setup import open_organizer_form
 
 log = logging.getLogger(__name__)
 
@@ -186,28 +187,15 @@ async def open_alert_form(
 ) -> None:
     """The alert modal for organizers (already acknowledged), a refusal for others, or a
     button that opens it when Slack's trigger_id has expired."""
-    actor = await organizer_actor(responder.admins, client, body)
-    if actor is None:
-        return
-    context = {"team": actor.community_id, "user": actor.user_id, "form": "alert"}
-    with responder.workload.tracking():
-        try:
-            values = await responder.workload.run(setup_values, responder.core, actor)
-            if isinstance(values, Reply):
-                answer = values  # the refusal
-            elif await open_modal(
-                client,
-                origin.trigger_id,
-                alert_modal(responder.core, values, origin, channel_name_of(body)),
-            ):
-                return
-            else:
-                answer = Reply(
-                    text=TOO_LATE, actions=(Action(OPEN_FORM, OPEN_FORM_LABEL, Style.PRIMARY),)
-                )
-        except Exception as exc:
-            answer = apology(log, exc, platform=PLATFORM, **context)
-        await responder.send(client, origin, answer, reopen=None, context=context)
+    await open_organizer_form(
+        responder,
+        client,
+        body,
+        origin,
+        lambda values: alert_modal(responder.core, values, origin, channel_name_of(body)),
+        Reply(text=TOO_LATE, actions=(Action(OPEN_FORM, OPEN_FORM_LABEL, Style.PRIMARY),)),
+        {"form": "alert"},
+    )
 
 
 def alert_command(core: Core, text: str) -> Service | None:

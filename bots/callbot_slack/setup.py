@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -137,31 +138,49 @@ def chosen_settings(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def open_setup(
-    responder: SlackResponder, client: AsyncWebClient, body: dict[str, Any]
+async def open_organizer_form(
+    responder: SlackResponder,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    origin: Origin,
+    form: Callable[[SetupValues], dict[str, Any]],
+    too_late: Reply,
+    context: dict[str, str],
 ) -> None:
-    """`/callbot setup` (already acknowledged): the modal for organizers, a refusal for others."""
-    origin = Origin.of_command(body)
+    """An organizers' modal made by `form` from the community's settings (the request already
+    acknowledged); the refusal for anyone else; `too_late` when Slack's trigger_id expired."""
     actor = await organizer_actor(responder.admins, client, body)
     if actor is None:
         return
-    context = {"team": actor.community_id, "user": actor.user_id, "command": "/callbot setup"}
+    context = {"team": actor.community_id, "user": actor.user_id, **context}
     with responder.workload.tracking():
         try:
             values = await responder.workload.run(setup_values, responder.core, actor)
             if isinstance(values, Reply):
                 answer = values  # the refusal
-            elif await open_modal(
-                client,
-                origin.trigger_id,
-                setup_modal(responder.core, values, origin.modal_metadata()),
-            ):
+            elif await open_modal(client, origin.trigger_id, form(values)):
                 return
             else:
-                answer = problem(TOO_LATE)
+                answer = too_late
         except Exception as exc:
             answer = apology(log, exc, platform=PLATFORM, **context)
         await responder.send(client, origin, answer, reopen=None, context=context)
+
+
+async def open_setup(
+    responder: SlackResponder, client: AsyncWebClient, body: dict[str, Any]
+) -> None:
+    """`/callbot setup`: the setup modal for organizers."""
+    origin = Origin.of_command(body)
+    await open_organizer_form(
+        responder,
+        client,
+        body,
+        origin,
+        lambda values: setup_modal(responder.core, values, origin.modal_metadata()),
+        problem(TOO_LATE),
+        {"command": "/callbot setup"},
+    )
 
 
 def register(app: AsyncApp, responder: SlackResponder) -> None:
