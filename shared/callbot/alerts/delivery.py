@@ -101,6 +101,25 @@ async def _load(session: AsyncSession, alert_id: int) -> tuple[Alert, Community]
     return (row[0], row[1]) if row is not None else None
 
 
+async def _claim(
+    session: AsyncSession, alert: Alert, occurrence: datetime, status: str, now: datetime
+) -> bool:
+    """Claim the alert's occurrence in its channel; False when it was claimed already."""
+    return await insert_ignoring_conflicts(
+        session,
+        AlertDelivery.__table__,  # type: ignore[arg-type]
+        {
+            "community_id": alert.community_id,
+            "alert_id": alert.id,
+            "occurrence": occurrence,
+            "channel_id": alert.channel_id,
+            "status": status,
+            "claimed_at": now,
+            "attempts": 0,
+        },
+    )
+
+
 async def run_alert(runtime: Runtime, alert_id: int, now: datetime, window: timedelta) -> str:
     """Post the alert's occurrence due at or a little before `now` (within `window`), once.
     Returns what happened, in a word, for the log and the tests."""
@@ -123,19 +142,7 @@ async def run_alert(runtime: Runtime, alert_id: int, now: datetime, window: time
         occurrence = schedule.occurrence(zone, now, window)
         if occurrence is None:
             return "not due"
-        claimed = await insert_ignoring_conflicts(
-            session,
-            AlertDelivery.__table__,  # type: ignore[arg-type]
-            {
-                "community_id": community.id,
-                "alert_id": alert.id,
-                "occurrence": occurrence,
-                "channel_id": alert.channel_id,
-                "status": "claimed",
-                "claimed_at": now,
-                "attempts": 0,
-            },
-        )
+        claimed = await _claim(session, alert, occurrence, "claimed", now)
         if not claimed:
             return "already claimed"
         tally = await campaign_tally(session, community.id, entry.id)
@@ -240,19 +247,7 @@ async def report_missed(runtime: Runtime, alert_id: int, due: datetime, now: dat
         if found is None or found[0].status != AlertStatus.ACTIVE:
             return "inactive"
         alert, community = found
-        claimed = await insert_ignoring_conflicts(
-            session,
-            AlertDelivery.__table__,  # type: ignore[arg-type]
-            {
-                "community_id": community.id,
-                "alert_id": alert.id,
-                "occurrence": due,
-                "channel_id": alert.channel_id,
-                "status": "missed",
-                "claimed_at": now,
-                "attempts": 0,
-            },
-        )
+        claimed = await _claim(session, alert, due, "missed", now)
     if not claimed:
         return "already claimed"
     zone = ZoneInfo(alert.timezone)
@@ -317,16 +312,15 @@ async def run_tally(
         status = "gone" if isinstance(exc, DestinationGone) else "failed"
         log.warning("tally %s/%s not posted: %s", community_id, campaign_id, exc)
     async with core.sessions.begin() as session:
-        delivery = await session.scalar(
-            select(TallyDelivery).where(
+        await session.execute(
+            update(TallyDelivery)
+            .where(
                 TallyDelivery.community_id == community_id,
                 TallyDelivery.campaign_id == campaign_id,
                 TallyDelivery.occurrence == due,
             )
+            .values(status=status, message_ref=ref, posted_at=core.clock() if ref else None)
         )
-        assert delivery is not None
-        delivery.status, delivery.message_ref = status, ref
-        delivery.posted_at = core.clock() if ref else None
     return status
 
 
