@@ -53,10 +53,16 @@ class BotProcess:
             self._changed.set()
         self._changed.set()  # the process ended: waiters must look once more and give up
 
-    async def wait_for_log(self, pattern: str) -> re.Match[str]:
-        """The first log line matching `pattern`, once it appears (bound the wait with
-        `asyncio.timeout`). RuntimeError, with the log's tail, if the bot exits first."""
-        regex = re.compile(pattern)
+    async def wait_for_log(self, pattern: str, seconds: float, what: str) -> re.Match[str]:
+        """The first log line matching `pattern`, once it appears. RuntimeError, with the
+        log's tail, if the bot exits first or `what` has not happened in `seconds`."""
+        try:
+            async with asyncio.timeout(seconds):
+                return await self._logged(re.compile(pattern))
+        except TimeoutError:
+            raise RuntimeError(f"the bot did not {what} in {seconds} s\n{self.tail()}") from None
+
+    async def _logged(self, regex: re.Pattern[str]) -> re.Match[str]:
         seen = 0
         while True:
             for line in self.lines[seen:]:
@@ -65,7 +71,9 @@ class BotProcess:
                     return found
             seen = len(self.lines)
             if self._reader.done():
-                raise RuntimeError(f"the bot exited before logging /{pattern}/\n{self.tail()}")
+                raise RuntimeError(
+                    f"the bot exited before logging /{regex.pattern}/\n{self.tail()}"
+                )
             self._changed.clear()
             await self._changed.wait()
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -28,8 +29,12 @@ from bench.cli import DATABASES, DEFAULT_POSTGRES_URL, TITLES, Progress, _databa
 from bench.core_bench import Unavailable, copy_campaigns, prepare_postgres, sqlite_url
 from bench.measure import Latency, percentile
 from bench.report import Figure, figure_table, figures_json, write_report
+from callbot.alerts.posts import alert_post
+from callbot.campaigns import CampaignSpec, CatalogEntry
 from callbot.db.engine import create_engine
 from callbot.db.models import Pledge
+from callbot.replies import Reply
+from callbot.services.tallies import Tally
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 ACK_DEADLINE_S = 3.0
@@ -46,6 +51,14 @@ class Click:
     ack_latency: float | None  # None: not acknowledged in time
     answered_after: float | None  # until the member sees the answer; None: never
     deferred: bool = False  # acknowledged first, answered later
+
+
+def alert_reply(spec: CampaignSpec) -> tuple[Reply, str, str]:
+    """The alert members click on, as the scheduler posts it (no counts yet), and the ids of
+    its Call now and I'll call buttons."""
+    reply = alert_post(CatalogEntry(0, spec), "", Tally(), ZoneInfo("America/New_York"))
+    call_now, pledge = (action.id for action in reply.actions)
+    return reply, call_now, pledge
 
 
 async def burst(

@@ -33,7 +33,6 @@ and discord.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Sequence
@@ -49,6 +48,7 @@ from bench.burst import (
     Measure,
     Suite,
     add_common_arguments,
+    alert_reply,
     bot_settings,
     burst,
     burst_figures,
@@ -59,8 +59,7 @@ from bench.burst import (
 )
 from bench.civic_bench import CongressData
 from bench.report import Figure
-from callbot.campaigns import load_campaigns
-from callbot.replies import Action, Reply, Style, component_id
+from callbot.campaigns import CampaignSpec, load_campaigns
 from callbot_discord.render import render
 
 use_test_fakes()
@@ -98,17 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def alert_body(slug: str, title: str) -> tuple[dict[str, Any], str, str]:
+def alert_body(spec: CampaignSpec) -> tuple[dict[str, Any], str, str]:
     """The alert as the adapter renders it (the message body Discord stores), and the ids of
     its Call now and I'll call buttons."""
-    call_id, pledge_id = component_id("call", slug), component_id("pledge", slug)
-    reply = Reply(
-        text=f"Action alert: {title}",
-        title=f"Action alert: {title}",
-        body="Call your members of Congress today.",
-        actions=(Action(call_id, "Call now", Style.PRIMARY), Action(pledge_id, "I'll call")),
-        private=False,
-    )
+    reply, call_id, pledge_id = alert_reply(spec)
     rendered = render(reply)
     assert rendered.embed is not None and rendered.view is not None
     body = {
@@ -119,7 +111,7 @@ def alert_body(slug: str, title: str) -> tuple[dict[str, Any], str, str]:
     return body, call_id, pledge_id
 
 
-def build_world(fake: FakeDiscord, args: argparse.Namespace, slug: str, title: str) -> World:
+def build_world(fake: FakeDiscord, args: argparse.Namespace, spec: CampaignSpec) -> World:
     """`--servers` servers with their channels and roles; the first one with the alert and a
     member for every click (warm-up and burst)."""
     guilds: list[FakeGuild] = []
@@ -133,7 +125,7 @@ def build_world(fake: FakeDiscord, args: argparse.Namespace, slug: str, title: s
         guilds.append(guild)
     first = guilds[0]
     members = [first.add_member(f"Member {i}") for i in range(WARMUP_CLICKS + args.clicks)]
-    body, call_id, pledge_id = alert_body(slug, title)
+    body, call_id, pledge_id = alert_body(spec)
     alert = fake.create_message(
         channel=first.channels[0], body=body, files=[], interaction=None, flags=0
     )
@@ -195,7 +187,7 @@ def measurer(args: argparse.Namespace) -> Measure:
         fake = FakeDiscord()
         await fake.start()
         try:
-            world = build_world(fake, args, spec.slug, spec.title)
+            world = build_world(fake, args, spec)
             settings = {
                 "DISCORD_TOKEN": fake.token,
                 "DISCORD_API_BASE": fake.api_base,
@@ -204,15 +196,9 @@ def measurer(args: argparse.Namespace) -> Measure:
             }
             started = time.perf_counter()
             async with running_bot_process(settings, workdir) as bot:
-                try:
-                    async with asyncio.timeout(READY_TIMEOUT):
-                        found = await bot.wait_for_log(
-                            r"connected to Discord as .*, in (\d+) servers"
-                        )
-                except TimeoutError:
-                    raise RuntimeError(
-                        f"the bot did not connect in {READY_TIMEOUT} s\n{bot.tail()}"
-                    ) from None
+                found = await bot.wait_for_log(
+                    r"connected to Discord as .*, in (\d+) servers", READY_TIMEOUT, "connect"
+                )
                 connect_s = time.perf_counter() - started
                 if int(found[1]) != args.servers:
                     raise RuntimeError(f"the bot sees {found[1]} servers, not {args.servers}")

@@ -20,7 +20,6 @@ Results: bench/results/fanout.json and fanout.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -146,8 +145,7 @@ def measurer(args: argparse.Namespace) -> Measure:
                 **bot_settings(url, data, campaigns),
             }
             async with running_bot_process(settings, workdir, "--role", "scheduler") as bot:
-                async with asyncio.timeout(START_TIMEOUT):
-                    await bot.wait_for_log("leading the scheduler")
+                await bot.wait_for_log("leading the scheduler", START_TIMEOUT, "start leading")
                 due = (datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)).replace(microsecond=0)
                 await schedule_due(url, due)
                 floor = args.channels / RATE

@@ -25,7 +25,6 @@ Targets (issue 4): 1,000 clicks within one second all acknowledged in under 3 s,
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Sequence
@@ -40,6 +39,7 @@ from bench.burst import (
     Measure,
     Suite,
     add_common_arguments,
+    alert_reply,
     bot_settings,
     burst,
     burst_figures,
@@ -50,7 +50,6 @@ from bench.burst import (
 from bench.civic_bench import CongressData
 from bench.report import Figure
 from callbot.campaigns import load_campaigns
-from callbot.replies import Action, Reply, Style, component_id
 from callbot_slack.render import render_message
 
 use_test_fakes()
@@ -66,19 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_common_arguments(parser, "slack")
     return parser
-
-
-def alert(slug: str, title: str) -> tuple[dict[str, Any], str, str]:
-    """The alert as the adapter renders it, and its Call now and I'll call action ids."""
-    call_id, pledge_id = component_id("call", slug), component_id("pledge", slug)
-    reply = Reply(
-        text=f"Action alert: {title}",
-        title=f"Action alert: {title}",
-        body="Call your members of Congress today.",
-        actions=(Action(call_id, "Call now", Style.PRIMARY), Action(pledge_id, "I'll call")),
-        private=False,
-    )
-    return render_message(reply), call_id, pledge_id
 
 
 def answered(action: FakeAction) -> bool:
@@ -97,7 +83,6 @@ async def click(fake: FakeSlack, member: FakeUser, message: FakeMessage, action_
         sent_at=action.sent_at,
         ack_latency=action.ack_latency if acked else None,
         answered_after=fake.loop_time() - action.sent_at if acked else None,
-        deferred=True,  # Slack's ack never carries a click's answer: it always follows
     )
 
 
@@ -126,18 +111,15 @@ def measurer(args: argparse.Namespace) -> Measure:
             }
             started = time.perf_counter()
             async with running_bot_process(settings, workdir) as bot:
-                try:
-                    async with asyncio.timeout(START_TIMEOUT):
-                        found = await bot.wait_for_log(r"serving Slack over HTTP at (\S+) ")
-                except TimeoutError:
-                    raise RuntimeError(
-                        f"the bot did not start in {START_TIMEOUT} s\n{bot.tail()}"
-                    ) from None
+                found = await bot.wait_for_log(
+                    r"serving Slack over HTTP at (\S+) ", START_TIMEOUT, "start"
+                )
                 base = found[1]
                 fake.deliver_http(base + "/slack/events")
                 await fake.install(workspace, base + "/slack/install")
                 start_s = time.perf_counter() - started
-                body, call_id, pledge_id = alert(spec.slug, spec.title)
+                reply, call_id, pledge_id = alert_reply(spec)
+                body = render_message(reply)
                 message = fake.create_message(workspace, channel.id, body, viewer=None)
                 warmup, clickers = members[:WARMUP_CLICKS], members[WARMUP_CLICKS:]
                 for index, member in enumerate(warmup):
