@@ -7,8 +7,9 @@ two after they are made, and waits are bounded by the notifier's own events."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from callbot.alerts.schedules import from_stored
 from callbot.core import Core
 from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
 from callbot.replies import Reply
+from callbot.scheduling import leadership
 from callbot.scheduling.engine import STORED, Scheduler, job_store_engine, job_store_url
 from callbot.scheduling.leadership import FileLeadership
 from conftest import FIXTURES, build_core, make_settings
@@ -191,6 +193,11 @@ async def test_a_restart_inside_the_due_window_posts_it_once(core: Core, tmp_pat
         await notifier.wait_for(lambda: len(notifier.posts) == 1)
     async with running(core, notifier, tmp_path / "lock") as third:
         await until(third.leading.wait())
+        # Leading means its sync has run: the store holds no job left to post the alert again
+        # (the posted one-off was dropped, and the finished alert is not scheduled anew).
+        assert third._scheduler is not None
+        assert third._scheduler.get_jobs(jobstore=STORED) == []
+    # Stopping waits for any post already started, so a duplicate would be counted here.
     assert len(notifier.posts) == 1 and await deliveries(core) == [(alert_id, "posted")]
 
 
@@ -216,11 +223,32 @@ async def test_a_second_scheduler_stands_by_until_the_first_stops(
     notifier = WaitingNotifier()
     async with running(core, notifier, lock) as first:
         await until(first.leading.wait())
-        async with running(core, notifier, lock) as second:
-            assert not second.leading.is_set()
-            await first.leadership.release()  # as when the leader's process ends
-            await until(second.leading.wait())
-            assert second.leading.is_set()
+        with logged(leadership.log, "standing by") as refused:
+            async with running(core, notifier, lock) as second:
+                await until(refused.wait())  # the second has tried the lock and been refused
+                assert not second.leading.is_set() and first.leading.is_set()
+                await first.leadership.release()  # as when the leader's process ends
+                await until(second.leading.wait())
+
+
+@contextmanager
+def logged(logger: logging.Logger, text: str) -> Iterator[asyncio.Event]:
+    """An event set as soon as `logger` logs a message containing `text` (at INFO or above)."""
+    seen = asyncio.Event()
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if text in record.getMessage():
+                seen.set()
+
+    handler, level = Watch(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def test_the_job_store_is_reached_synchronously() -> None:
