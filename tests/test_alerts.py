@@ -151,6 +151,25 @@ async def test_a_preview_then_schedule_it_saves_the_alert_and_audits_it(core: Co
     assert event is not None and (event.action, event.user_id) == ("alert.create", "olga")
 
 
+async def test_a_preview_confirmed_too_late_schedules_nothing(core: Core, clock: Clock) -> None:
+    async def preview(when: str) -> str:
+        reply = await draft_alert(core, ORGANIZER, campaign="governor", channel_id="C1", when=when)
+        return reply.actions[0].id
+
+    start = clock.now
+    passing = await preview("today 10:30")  # the clock: Wed 10:00 in New York
+    clock.now = start + timedelta(hours=1)
+    refused = await handle_component(core, ORGANIZER, passing, interaction_id="1")
+    assert "time has passed" in refused.text
+    stale = await preview("daily 18:00")
+    clock.now += timedelta(days=1, minutes=1)
+    expired = await handle_component(core, ORGANIZER, stale, interaction_id="2")
+    assert "expired" in expired.text
+    async with core.sessions() as session:
+        statuses = list(await session.scalars(select(Alert.status)))
+    assert statuses and set(statuses) == {AlertStatus.DRAFT}
+
+
 async def test_only_organizers_create_list_cancel_or_post_tallies(core: Core) -> None:
     for attempt in (
         draft_alert(core, MEMBER, campaign="governor", channel_id="C1", when="daily 18:00"),
@@ -316,6 +335,23 @@ async def test_a_missed_occurrence_is_reported_and_never_posted_late(
     assert organizer == "olga" and "was not posted" in notice.text and "runs again" in notice.body
     assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "already claimed"
     assert notifier.posts == []
+
+
+async def test_a_missed_one_time_alert_is_finished_and_its_failure_worded_as_such(
+    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+) -> None:
+    missed = await scheduled(core, "2026-11-18 18:00")
+    due = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
+    clock.now = due + timedelta(minutes=10)
+    assert await delivery.report_missed(runtime, missed, due, core.clock()) == "missed"
+    async with core.sessions() as session:
+        assert (await session.get(Alert, missed)).status == AlertStatus.FINISHED  # type: ignore[union-attr]
+    failing = await scheduled(core, "2026-11-19 18:00")
+    clock.now = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
+    notifier.failures.extend([DeliveryError("outage")] * 4)
+    assert await delivery.run_alert(runtime, failing, core.clock(), WINDOW) == "failed"
+    notice = notifier.directs[-1][2]
+    assert "this once" in notice.body and "next time" not in notice.body
 
 
 async def test_the_daily_tally_is_posted_once_with_its_chart(

@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callbot.alerts.posts import alert_post, counts_shown, scheduled_tally
 from callbot.alerts.reminders import claim_reminders
 from callbot.alerts.schedules import from_stored
+from callbot.alerts.service import audit
 from callbot.core import Core
 from callbot.db.models import (
     Alert,
     AlertDelivery,
     AlertStatus,
-    AuditEvent,
     Community,
     TallyDelivery,
 )
@@ -151,20 +151,19 @@ async def run_alert(runtime: Runtime, alert_id: int, now: datetime, window: time
             alert.status = AlertStatus.FINISHED
     # The claim is committed before anything is sent.
     return await _post_claimed_alert(
-        runtime, alert, community, occurrence, post, counts_shown(tally)
+        runtime, notifier, alert, community, occurrence, post, counts_shown(tally)
     )
 
 
 async def _post_claimed_alert(
     runtime: Runtime,
+    notifier: Notifier,
     alert: Alert,
     community: Community,
     occurrence: datetime,
     post: Reply,
     shown: str,
 ) -> str:
-    notifier = runtime.notifier(community)
-    assert notifier is not None
     attempts = 0
 
     async def send() -> str:
@@ -197,15 +196,14 @@ async def _post_claimed_alert(
             stored = await session.get(Alert, alert.id)
             assert stored is not None
             stored.status, stored.disabled_reason = AlertStatus.DISABLED, error
-            session.add(
-                AuditEvent(
-                    community_id=community.id,
-                    user_id=SYSTEM,
-                    action="alert.disable",
-                    subject=f"alert {alert.id}",
-                    detail=error or "",
-                    created_at=core.clock(),
-                )
+            audit(
+                session,
+                community.id,
+                SYSTEM,
+                "alert.disable",
+                f"alert {alert.id}",
+                core.clock(),
+                error or "",
             )
     if status == "gone":
         await tell_organizer(runtime, community, alert.created_by, _disabled_notice(alert, error))
@@ -229,11 +227,16 @@ def _disabled_notice(alert: Alert, reason: str | None) -> Reply:
 
 def _failed_notice(alert: Alert, occurrence: datetime, reason: str | None) -> Reply:
     zone = ZoneInfo(alert.timezone)
+    after = (
+        "It was to be posted this once: create it again with /alert create if it still matters."
+        if from_stored(alert.schedule).kind == "once"
+        else "It stays scheduled for its next time."
+    )
     return Reply(
         text=f"Alert #{alert.id} due {occurrence.astimezone(zone):%H:%M} could not be posted.",
         title="An alert could not be posted",
         body=f"Alert #{alert.id}, due {occurrence.astimezone(zone):%a %-d %b %H:%M %Z}, could "
-        f"not be posted after several tries ({reason}). It stays scheduled for its next time.",
+        f"not be posted after several tries ({reason}). {after}",
         tone=Tone.WARNING,
     )
 
@@ -248,10 +251,12 @@ async def report_missed(runtime: Runtime, alert_id: int, due: datetime, now: dat
             return "inactive"
         alert, community = found
         claimed = await _claim(session, alert, due, "missed", now)
+        schedule = from_stored(alert.schedule)
+        if schedule.kind == "once":
+            alert.status = AlertStatus.FINISHED  # its one time is gone
     if not claimed:
         return "already claimed"
     zone = ZoneInfo(alert.timezone)
-    schedule = from_stored(alert.schedule)
     upcoming = schedule.next_runs(zone, now, 1)
     then = f" It runs again {upcoming[0]:%a %-d %b %H:%M %Z}." if upcoming else ""
     await tell_organizer(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callbot.alerts.posts import alert_post
+from callbot.alerts.posts import alert_post, scheduled_tally
 from callbot.alerts.schedules import Schedule, from_stored, parse_schedule
 from callbot.core import Core
 from callbot.db.models import Alert, AlertStatus, AuditEvent, Community
@@ -21,12 +21,13 @@ from callbot.errors import UserError, problem
 from callbot.replies import Action, Actor, Choice, Fact, Picker, Reply, Style, Tone, component_id
 from callbot.safety import member_text
 from callbot.services.calling import campaign_picker
-from callbot.services.common import ensure_community, is_organizer, pick_campaign
-from callbot.services.communities import NOT_ORGANIZER
+from callbot.services.common import pick_campaign
+from callbot.services.communities import organizer_community
 from callbot.services.tallies import campaign_tally
 
 NEXT_RUNS_SHOWN = 3
 LISTED_MAX = 20
+PICKED_MAX = 25  # the most options a picker holds (Discord's and Slack's limit)
 AUDIT_SHOWN = 5
 DRAFT_LIFETIME = timedelta(days=1)  # a preview never confirmed is forgotten after a day
 
@@ -35,35 +36,29 @@ def _channel_label(channel_id: str, label: str) -> str:
     return member_text(label, 80) if label else f"channel {member_text(channel_id, 64)}"
 
 
-async def _organizer_community(
-    session: AsyncSession, core: Core, actor: Actor
-) -> Community | Reply:
-    community = await ensure_community(session, core, actor)
-    return community if is_organizer(community, actor) else problem(NOT_ORGANIZER)
-
-
 def _next_runs(schedule: Schedule, zone: ZoneInfo, now: datetime) -> str:
     runs = schedule.next_runs(zone, now, NEXT_RUNS_SHOWN)
     return ", ".join(f"{run:%a %-d %b %H:%M %Z}" for run in runs) or "none left"
 
 
-def _audit(
+def audit(
     session: AsyncSession,
-    core: Core,
-    community: Community,
-    actor: Actor,
+    community_id: int,
+    user_id: str,
     action: str,
     subject: str,
+    at: datetime,
     detail: str = "",
 ) -> None:
+    """Add an entry to the community's audit log: who did what, to what, when."""
     session.add(
         AuditEvent(
-            community_id=community.id,
-            user_id=actor.user_id,
+            community_id=community_id,
+            user_id=user_id,
             action=action,
             subject=subject[:200],
             detail=detail,
-            created_at=core.clock(),
+            created_at=at,
         )
     )
 
@@ -82,7 +77,7 @@ async def draft_alert(
     schedule and its next runs; "Schedule it" saves it. Nothing is scheduled yet."""
     now = core.clock()
     async with core.sessions.begin() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
         zone = ZoneInfo(community.timezone)
@@ -136,6 +131,22 @@ async def draft_alert(
     )
 
 
+async def _active_alerts(session: AsyncSession, community: Community, limit: int) -> list[Alert]:
+    return list(
+        await session.scalars(
+            select(Alert)
+            .where(Alert.community_id == community.id, Alert.status == AlertStatus.ACTIVE)
+            .order_by(Alert.id)
+            .limit(limit)
+        )
+    )
+
+
+def _alert_label(core: Core, alert: Alert) -> str:
+    entry = core.campaigns.by_id(alert.campaign_id)
+    return f"#{alert.id} {entry.spec.title if entry else 'campaign gone'}"[:100]
+
+
 async def _own_alert(
     session: AsyncSession, community: Community, alert_id: str, *statuses: AlertStatus
 ) -> Alert | None:
@@ -152,31 +163,34 @@ async def _own_alert(
 
 async def confirm_alert(core: Core, actor: Actor, alert_id: str) -> Reply:
     """Schedule a previewed alert."""
+    now = core.clock()
     async with core.sessions.begin() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
         alert = await _own_alert(session, community, alert_id, AlertStatus.DRAFT)
-        if alert is None:
+        if alert is None or alert.created_at < now - DRAFT_LIFETIME:
             return problem("That preview has expired or was already used. Create the alert again.")
-        alert.status = AlertStatus.ACTIVE
         schedule = from_stored(alert.schedule)
+        zone = ZoneInfo(alert.timezone)
+        if not schedule.next_runs(zone, now, 1):
+            return problem("Its time has passed since the preview. Create the alert again.")
+        alert.status = AlertStatus.ACTIVE
         entry = core.campaigns.by_id(alert.campaign_id)
         title = entry.spec.title if entry else "a campaign"
-        _audit(
+        audit(
             session,
-            core,
-            community,
-            actor,
+            community.id,
+            actor.user_id,
             "alert.create",
             f"alert {alert.id}: {title}",
+            now,
             f"{schedule.describe()} in {alert.channel_id}",
         )
-        zone = ZoneInfo(alert.timezone)
         return Reply(
             text=f"Scheduled: the alert for “{title}” is posted {schedule.describe()}.",
             title="Alert scheduled",
-            facts=(Fact("Next posts", _next_runs(schedule, zone, core.clock())),),
+            facts=(Fact("Next posts", _next_runs(schedule, zone, now)),),
             actions=(
                 Action(component_id("alert", "cancel", str(alert.id)), "Cancel it", Style.DANGER),
             ),
@@ -187,7 +201,7 @@ async def confirm_alert(core: Core, actor: Actor, alert_id: str) -> Reply:
 async def discard_alert(core: Core, actor: Actor, alert_id: str) -> Reply:
     """Drop a preview without scheduling it."""
     async with core.sessions.begin() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
         alert = await _own_alert(session, community, alert_id, AlertStatus.DRAFT)
@@ -201,17 +215,10 @@ async def list_alerts(core: Core, actor: Actor) -> Reply:
     button each, and the latest entries of the audit log."""
     now = core.clock()
     async with core.sessions() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
-        alerts = list(
-            await session.scalars(
-                select(Alert)
-                .where(Alert.community_id == community.id, Alert.status == AlertStatus.ACTIVE)
-                .order_by(Alert.id)
-                .limit(LISTED_MAX)
-            )
-        )
+        alerts = await _active_alerts(session, community, LISTED_MAX)
         events = list(
             await session.scalars(
                 select(AuditEvent)
@@ -224,11 +231,10 @@ async def list_alerts(core: Core, actor: Actor) -> Reply:
     facts = []
     actions = []
     for alert in alerts:
-        entry = core.campaigns.by_id(alert.campaign_id)
         schedule = from_stored(alert.schedule)
         facts.append(
             Fact(
-                f"#{alert.id} {entry.spec.title if entry else 'campaign gone'}"[:100],
+                _alert_label(core, alert),
                 f"{schedule.describe()}; next: {_next_runs(schedule, ZoneInfo(alert.timezone), now)}",
             )
         )
@@ -257,30 +263,21 @@ async def cancel_alert(core: Core, actor: Actor, alert_id: str | None = None) ->
     """Stop a scheduled alert; without an id, ask which."""
     now = core.clock()
     async with core.sessions.begin() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
         if alert_id is None:
-            alerts = list(
-                await session.scalars(
-                    select(Alert)
-                    .where(Alert.community_id == community.id, Alert.status == AlertStatus.ACTIVE)
-                    .order_by(Alert.id)
-                    .limit(25)
-                )
-            )
+            alerts = await _active_alerts(session, community, PICKED_MAX)
             if not alerts:
                 return Reply(text="No alert is scheduled, so there is nothing to cancel.")
-            choices = []
-            for alert in alerts:
-                entry = core.campaigns.by_id(alert.campaign_id)
-                choices.append(
-                    Choice(
-                        f"#{alert.id} {entry.spec.title if entry else 'campaign gone'}"[:100],
-                        str(alert.id),
-                        from_stored(alert.schedule).describe()[:100],
-                    )
+            choices = [
+                Choice(
+                    _alert_label(core, alert),
+                    str(alert.id),
+                    from_stored(alert.schedule).describe()[:100],
                 )
+                for alert in alerts
+            ]
             return Reply(
                 text="Which alert do you want to cancel?",
                 picker=Picker(component_id("alert", "cancel"), "Choose an alert", tuple(choices)),
@@ -291,7 +288,7 @@ async def cancel_alert(core: Core, actor: Actor, alert_id: str | None = None) ->
         stopped.status = AlertStatus.CANCELLED
         stopped.cancelled_at = now
         stopped.cancelled_by = actor.user_id
-        _audit(session, core, community, actor, "alert.cancel", f"alert {stopped.id}")
+        audit(session, community.id, actor.user_id, "alert.cancel", f"alert {stopped.id}", now)
     return Reply(
         text=f"Cancelled alert #{alert_id}: it will not be posted again.", tone=Tone.SUCCESS
     )
@@ -300,7 +297,7 @@ async def cancel_alert(core: Core, actor: Actor, alert_id: str | None = None) ->
 async def preview_alert(core: Core, actor: Actor, campaign: str | None = None) -> Reply:
     """How an alert for the campaign looks right now, shown privately to the organizer."""
     async with core.sessions() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
         try:
@@ -324,10 +321,8 @@ async def preview_alert(core: Core, actor: Actor, campaign: str | None = None) -
 
 async def post_tally_now(core: Core, actor: Actor, campaign: str | None = None) -> Reply:
     """The campaign's tally, posted publicly in the channel by an organizer."""
-    from callbot.alerts.posts import scheduled_tally
-
     async with core.sessions.begin() as session:
-        community = await _organizer_community(session, core, actor)
+        community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):
             return community
         try:
@@ -338,5 +333,5 @@ async def post_tally_now(core: Core, actor: Actor, campaign: str | None = None) 
             return campaign_picker(
                 core, component_id("tallynow"), "Post the tally of which campaign?"
             )
-        _audit(session, core, community, actor, "tally.post", entry.spec.title)
+        audit(session, community.id, actor.user_id, "tally.post", entry.spec.title, core.clock())
         return await scheduled_tally(session, community, entry, core.clock())

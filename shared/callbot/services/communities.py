@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from callbot.alerts.schedules import time_of_day
 from callbot.core import Core
 from callbot.db.models import Community
@@ -21,6 +23,12 @@ NOT_ORGANIZER = (
     "Only organizers can do that here. Organizers are the admins, anyone with the organizer "
     "role, and the members they name in /callbot setup."
 )
+
+
+async def organizer_community(session: AsyncSession, core: Core, actor: Actor) -> Community | Reply:
+    """The actor's community if they are one of its organizers; else the refusal to show."""
+    community = await ensure_community(session, core, actor)
+    return community if is_organizer(community, actor) else problem(NOT_ORGANIZER)
 
 
 def _setup_reply(core: Core, community: Community, saved: bool) -> Reply:
@@ -61,9 +69,9 @@ class SetupValues:
 async def setup_values(core: Core, actor: Actor) -> SetupValues | Reply:
     """The community's settings for an organizer; anyone else gets the refusal to show."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
-        if not is_organizer(community, actor):
-            return problem(NOT_ORGANIZER)
+        community = await organizer_community(session, core, actor)
+        if isinstance(community, Reply):
+            return community
         return SetupValues(
             timezone=community.timezone,
             organizer_role_id=community.organizer_role_id,
@@ -77,9 +85,9 @@ async def setup_values(core: Core, actor: Actor) -> SetupValues | Reply:
 async def show_setup(core: Core, actor: Actor) -> Reply:
     """The community's settings, for organizers."""
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
-        if not is_organizer(community, actor):
-            return problem(NOT_ORGANIZER)
+        community = await organizer_community(session, core, actor)
+        if isinstance(community, Reply):
+            return community
         return _setup_reply(core, community, saved=False)
 
 
@@ -112,9 +120,9 @@ async def configure_community(
     `organizer_user_ids` replaces the whole list of organizers named one by one.
     """
     async with core.sessions.begin() as session:
-        community = await ensure_community(session, core, actor)
-        if not is_organizer(community, actor):
-            return problem(NOT_ORGANIZER)
+        community = await organizer_community(session, core, actor)
+        if isinstance(community, Reply):
+            return community
         try:
             zone = _check_timezone(timezone) if timezone else None
             tally_at = time_of_day(tally_time, TALLY_TIME_HINT) if tally_time else None
