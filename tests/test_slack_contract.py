@@ -705,3 +705,18 @@ def test_the_fakes_signatures_verify_with_slack_sdk() -> None:
     assert not verifier.is_valid(body + b"x", str(now), headers["X-Slack-Signature"])
     assert not SignatureVerifier("other").is_valid(body, str(now), headers["X-Slack-Signature"])
     assert payloads.sign(SECRET, now, body) == headers["X-Slack-Signature"]
+
+
+def test_the_fake_signs_slacks_documented_example() -> None:
+    # The worked example of Slack's "Verifying requests from Slack" page, byte for byte.
+    body = (
+        b"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow"
+        b"&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner"
+        b"&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com"
+        b"%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+        b"&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+    )
+    assert (
+        payloads.sign("8f742231b10e8888abcd99yyyzzz85a5", "1531420618", body)
+        == "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+    )

@@ -42,7 +42,6 @@ from fakes.slack_fake import (
     FakeWorkspace,
     running_slack,
 )
-from fakes.slack_payloads import sign
 from service_fixture import SINGLE_ZIP, SINGLE_ZIP_SENATORS, SPLIT_ZIP
 
 MODES = ["socket", "http"]
@@ -609,8 +608,3 @@ def test_the_manifest_lists_exactly_what_the_bot_uses(capsys: pytest.CaptureFixt
     assert {c["url"] for c in http["features"]["slash_commands"]} == {
         "https://callbot.example.org/slack/events"
     }
-
-
-def test_signing_is_what_slack_does() -> None:
-    # The fake signs as Slack documents: v0=hex(hmac_sha256(secret, "v0:ts:body")).
-    assert sign("8f742231b10e8888abcd99yyyzzz85a5", "1531420618", b"token=x").startswith("v0=")
