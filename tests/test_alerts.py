@@ -364,9 +364,15 @@ async def test_the_daily_tally_is_posted_once_with_its_chart(
     entry = core.campaigns.get("governor")
     assert community is not None and entry is not None
     due = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
-    outcome = await delivery.run_tally(runtime, community.id, entry.id, due, due)
+    late = due + timedelta(minutes=2)
+    outcome = await delivery.run_tally(runtime, community.id, entry.id, late, WINDOW)
     assert outcome == "posted"
-    assert await delivery.run_tally(runtime, community.id, entry.id, due, due) == "already claimed"
+    assert (
+        await delivery.run_tally(runtime, community.id, entry.id, late, WINDOW) == "already claimed"
+    )
+    assert (
+        await delivery.run_tally(runtime, community.id, entry.id, due - WINDOW, WINDOW) == "not due"
+    )
     [(_, channel, tally)] = notifier.posts
     assert channel == "C-alerts" and not tally.private
     assert facts(tally)["Members who called"] == "1"

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbot.alerts.posts import alert_post, counts_shown, scheduled_tally
 from callbot.alerts.reminders import claim_reminders
-from callbot.alerts.schedules import from_stored
+from callbot.alerts.schedules import Schedule, from_stored
 from callbot.alerts.service import audit
 from callbot.core import Core
 from callbot.db.models import (
@@ -275,16 +275,25 @@ async def report_missed(runtime: Runtime, alert_id: int, due: datetime, now: dat
     return "missed"
 
 
+def tally_schedule(community: Community) -> Schedule:
+    """When the community's daily tally is posted (its tally time, in its time zone)."""
+    return Schedule("daily", at=time.fromisoformat(community.tally_time))
+
+
 async def run_tally(
-    runtime: Runtime, community_id: int, campaign_id: int, due: datetime, now: datetime
+    runtime: Runtime, community_id: int, campaign_id: int, now: datetime, window: timedelta
 ) -> str:
-    """Post the community's daily tally of a campaign into its alert channel, once."""
+    """Post the community's daily tally of a campaign due at or a little before `now`
+    (within `window`) into its alert channel, once."""
     core = runtime.core
     async with core.sessions.begin() as session:
         community = await session.get(Community, community_id)
         entry = core.campaigns.by_id(campaign_id)
         if community is None or entry is None or not entry.spec.is_open(now):
             return "inactive"
+        due = tally_schedule(community).occurrence(ZoneInfo(community.timezone), now, window)
+        if due is None:
+            return "not due"
         if not community.alert_channel_id:
             return "no channel"
         notifier = runtime.notifier(community)

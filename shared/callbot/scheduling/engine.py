@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from datetime import UTC, time, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,8 +28,8 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 
-from callbot.alerts.delivery import Runtime
-from callbot.alerts.schedules import Schedule, from_stored
+from callbot.alerts.delivery import Runtime, tally_schedule
+from callbot.alerts.schedules import from_stored
 from callbot.core import Core
 from callbot.db.engine import sqlite_pragmas
 from callbot.db.models import Alert, AlertStatus, Community, scheduler_jobs
@@ -103,8 +103,7 @@ async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
         )
         open_now = core.campaigns.open_campaigns(core.clock())
         for community in communities:
-            daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
-            trigger = daily.trigger(ZoneInfo(community.timezone))
+            trigger = tally_schedule(community).trigger(ZoneInfo(community.timezone))
             for entry in open_now:
                 job_id = f"tally:{community.id}:{entry.id}"
                 wanted[job_id] = (TALLY_JOB, [str(community.id), str(entry.id)], trigger)

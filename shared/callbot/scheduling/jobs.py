@@ -9,13 +9,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec
-from zoneinfo import ZoneInfo
 
 from callbot.alerts import delivery
-from callbot.alerts.schedules import Schedule
-from callbot.db.models import Community
 from callbot.workload import DRAIN_SECONDS, Workload
 
 log = logging.getLogger(__name__)
@@ -95,15 +92,7 @@ async def _post_alert(alert_id: str) -> None:
 async def run_tally(community_id: str, campaign_id: str) -> None:
     runtime, window = _runtime()
     now = runtime.core.clock()
-    async with runtime.core.sessions() as session:
-        community = await session.get(Community, int(community_id))
-    if community is None:
-        return
-    daily = Schedule("daily", at=time.fromisoformat(community.tally_time))
-    due = daily.occurrence(ZoneInfo(community.timezone), now, window)
-    if due is None:
-        return
-    outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), due, now)
+    outcome = await delivery.run_tally(runtime, int(community_id), int(campaign_id), now, window)
     log.info("tally %s/%s: %s", community_id, campaign_id, outcome)
 
 
