@@ -15,7 +15,7 @@ from callbot.db.models import COMPLETED_OUTCOMES, CallOutcome, Community
 from callbot.replies import Action, Fact, Reply, Style, component_id
 from callbot.safety import clean_text, member_text, neutralize_mentions
 from callbot.services.leaderboard import standings
-from callbot.services.tallies import Tally, campaign_tally, progress_bar, tally_reply
+from callbot.services.tallies import Tally, campaign_tally, goal_fact, tally_reply
 
 CHART_DAYS = 14
 TOP_CALLERS = 5
@@ -61,14 +61,7 @@ def alert_post(entry: CatalogEntry, message: str, tally: Tally, zone: ZoneInfo) 
         Fact("Completed calls", str(tally.completed)),
     ]
     if spec.goal:
-        percent = 100 * tally.completed // spec.goal
-        facts.append(
-            Fact(
-                "Goal",
-                f"{progress_bar(tally.completed, spec.goal)} {tally.completed} of {spec.goal} "
-                f"({percent}%)",
-            )
-        )
+        facts.append(goal_fact(spec.goal, tally))
     return Reply(
         text=f"Action alert: {spec.title}. {the_ask(entry)}",
         title=f"Action alert: {spec.title}",

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 
 from callbot.campaigns import CatalogEntry
 from callbot.core import Core
-from callbot.db.models import COMPLETED_OUTCOMES, CallOutcome, Community, Member, Pledge
+from callbot.db.models import Community, Member, Pledge
 from callbot.replies import Action, Reply, Style, component_id
+from callbot.services.tallies import pledge_fulfilled
+from callbot.services.targets import wants_congress
 
 OPEN, CLOSE = time(9), time(17)
 EASTERN = ZoneInfo("America/New_York")
@@ -63,7 +65,7 @@ def office_zone(entry: CatalogEntry) -> ZoneInfo:
     """Where the offices a campaign asks members to call keep their hours: Eastern for
     Congress (its Washington offices), else the first state office's state."""
     targets = entry.spec.targets
-    if targets.house or targets.senate:
+    if wants_congress(entry.spec):
         return EASTERN
     for custom in targets.custom:
         if custom.state:
@@ -98,18 +100,10 @@ async def claim_reminders(core: Core, now: datetime, limit: int = BATCH) -> list
     """The reminders due now, each claimed (marked sent) before it is returned: a pledge of
     a member with reminders on, who has not completed a call for the campaign, pledged a
     while ago, not reminded yet, for an open campaign whose offices answer now."""
-    entries = [
-        entry
-        for entry in core.campaigns.open_campaigns(now)
-        if offices_open(entry, now) and (entry.spec.ends is None or now < entry.spec.ends)
-    ]
+    entries = [entry for entry in core.campaigns.open_campaigns(now) if offices_open(entry, now)]
+    called = pledge_fulfilled()
     reminders: list[Reminder] = []
     for entry in entries:
-        called = exists().where(
-            CallOutcome.member_id == Pledge.member_id,
-            CallOutcome.campaign_id == Pledge.campaign_id,
-            CallOutcome.result.in_(COMPLETED_OUTCOMES),
-        )
         due = (
             select(Pledge.id)
             .join(Member, Member.id == Pledge.member_id)

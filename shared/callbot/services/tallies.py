@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import case, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Exists
 
 from callbot.campaigns import CatalogEntry
 from callbot.core import Core
@@ -41,7 +42,21 @@ def progress_bar(done: int, goal: int) -> str:
     return "█" * filled + "░" * (PROGRESS_BAR_WIDTH - filled)
 
 
-def _fulfilled() -> object:
+def goal_percent(goal: int, tally: Tally) -> int:
+    return 100 * tally.completed // goal
+
+
+def goal_fact(goal: int, tally: Tally) -> Fact:
+    """Completed calls against the campaign's goal, with a progress bar."""
+    done = tally.completed
+    return Fact(
+        "Goal", f"{progress_bar(done, goal)} {done} of {goal} ({goal_percent(goal, tally)}%)"
+    )
+
+
+def pledge_fulfilled() -> Exists:
+    """Whether the pledge's member has completed a call for its campaign (a correlated
+    EXISTS on `Pledge`)."""
     return exists().where(
         CallOutcome.member_id == Pledge.member_id,
         CallOutcome.campaign_id == Pledge.campaign_id,
@@ -61,7 +76,7 @@ def _outcome_columns() -> list[Any]:
 def _pledge_columns() -> list[Any]:
     return [
         func.count(Pledge.id),
-        func.coalesce(func.sum(case((_fulfilled(), 0), else_=1)), 0),  # type: ignore[arg-type]
+        func.coalesce(func.sum(case((pledge_fulfilled(), 0), else_=1)), 0),
     ]
 
 
@@ -142,14 +157,8 @@ def tally_reply(
         f"{tally.completed} completed calls from {tally.callers} members; {tally.pledges} pledged."
     )
     if spec.goal:
-        percent = 100 * tally.completed // spec.goal
-        facts.append(
-            Fact(
-                "Goal",
-                f"{progress_bar(tally.completed, spec.goal)} {tally.completed} of {spec.goal} ({percent}%)",
-            )
-        )
-        summary += f" Goal: {percent}%."
+        facts.append(goal_fact(spec.goal, tally))
+        summary += f" Goal: {goal_percent(spec.goal, tally)}%."
     where = f" in {community_name}" if community_name else ""
     return Reply(
         text=f"{spec.title}{where}: {summary}",
