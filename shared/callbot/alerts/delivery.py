@@ -357,6 +357,7 @@ async def refresh_alert_posts(runtime: Runtime, now: datetime) -> int:
             for campaign_id in {alert.campaign_id for _, alert, _ in rows}
         }
     edited = 0
+    refreshed: list[dict[str, object]] = []
     for delivery, alert, community in rows:
         entry = core.campaigns.by_id(alert.campaign_id)
         notifier = runtime.notifier(community)
@@ -374,10 +375,10 @@ async def refresh_alert_posts(runtime: Runtime, now: datetime) -> int:
         except DeliveryError as exc:
             log.info("alert post %s not refreshed this time: %s", delivery.id, exc)
             continue
+        refreshed.append({"id": delivery.id, "shown": shown, "status": status})
+    if refreshed:  # one transaction for the pass, by primary key
         async with core.sessions.begin() as session:
-            stored = await session.get(AlertDelivery, delivery.id)
-            if stored is not None:
-                stored.shown, stored.status = shown, status
+            await session.execute(update(AlertDelivery), refreshed)
     return edited
 
 

@@ -228,7 +228,11 @@ class AlertDelivery(Base):
     """One post of one alert occurrence to one channel, claimed before it is sent."""
 
     __tablename__ = "alert_deliveries"
-    __table_args__ = (UniqueConstraint("alert_id", "occurrence", "channel_id"),)
+    __table_args__ = (
+        UniqueConstraint("alert_id", "occurrence", "channel_id"),
+        # The posts whose counts are kept current: read every few seconds.
+        Index("ix_alert_deliveries_live", "status", "posted_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))

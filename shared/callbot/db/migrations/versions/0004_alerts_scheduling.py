@@ -32,6 +32,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         table.add_column(sa.Column("last_error", sa.Text(), nullable=True))
         table.add_column(sa.Column("shown", sa.String(length=64), nullable=True))
+        table.create_index("ix_alert_deliveries_live", ["status", "posted_at"])
     op.create_table(
         "tally_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -98,6 +99,7 @@ def downgrade() -> None:
     op.drop_table("audit_events")
     op.drop_table("tally_deliveries")
     with op.batch_alter_table("alert_deliveries") as table:
+        table.drop_index("ix_alert_deliveries_live")
         table.drop_column("shown")
         table.drop_column("last_error")
         table.drop_column("attempts")
