@@ -59,7 +59,8 @@ def web_client(
     *,
     session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
-    """A Web API client (with its own session per request unless `session` is given)."""
+    """A Web API client; without a `session`, slack_sdk opens one (a new connection) for
+    every request."""
     return AsyncWebClient(
         base_url=settings.api_url, token=token, session=session, retry_handlers=retry_handlers()
     )
@@ -75,7 +76,9 @@ def installation_store(core: Core, settings: SlackSettings) -> RememberedBots:
 
 @dataclass
 class SlackApp:
-    """The bolt app with what runs behind it."""
+    """The bolt app with what runs behind it. Every Web API client of the app, bolt's own
+    per request included (bolt copies its client's session), shares the responder's HTTP
+    session, closed with `responder.close()`."""
 
     bolt: AsyncApp
     responder: SlackResponder
@@ -87,9 +90,10 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
     """The app for the configured mode: Socket Mode with one bot token, or HTTP mode with
     OAuth installations kept in the database (shared by every replica)."""
     responder = SlackResponder(core)
+    session = responder.session
     if settings.mode == "socket":
         assert settings.bot_token is not None
-        client = web_client(settings, settings.bot_token.get_secret_value())
+        client = web_client(settings, settings.bot_token.get_secret_value(), session=session)
         # Socket Mode requests arrive over the websocket Slack authenticated: no signatures.
         bolt = AsyncApp(client=client, request_verification_enabled=False)
         notifier = SlackNotifier(_single_workspace(client))
@@ -97,7 +101,7 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
         assert settings.signing_secret is not None and settings.client_id is not None
         assert settings.client_secret is not None
         store = installation_store(core, settings)
-        client = web_client(settings)
+        client = web_client(settings, session=session)
         bolt = AsyncApp(
             client=client,
             signing_secret=settings.signing_secret.get_secret_value(),
@@ -128,7 +132,7 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
                 ),
             ),
         )
-        notifier = SlackNotifier(_installed(settings, store))
+        notifier = SlackNotifier(_installed(settings, store, session))
     else:
         raise ValueError("no Slack mode is configured")
     # Order matters where listeners overlap: bolt runs the first that matches, so the alert

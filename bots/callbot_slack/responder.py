@@ -44,6 +44,8 @@ STALE_TRIGGER = frozenset({"expired_trigger_id", "exchanged_trigger_id", "invali
 NO_EPHEMERAL = frozenset(
     {"channel_not_found", "not_in_channel", "is_archived", "user_not_in_channel"}
 )
+#: Seconds one request to Slack may take (slack_sdk's own default).
+HTTP_TIMEOUT = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +113,20 @@ class Origin:
 
 
 class SlackResponder:
-    """Runs services for one Slack app's requests; holds the core and the shared HTTP session
-    for response_urls."""
+    """Runs services for one Slack app's requests; holds the core and the app's one HTTP
+    session (`session`): response_urls are answered through it, and every Web API client of
+    the app shares it (`callbot_slack.app`), so requests reuse open connections instead of
+    each opening its own. `close()` closes it, at shutdown."""
 
     def __init__(self, core: Core, *, workload: Workload | None = None) -> None:
         self.core = core
         self.workload = workload or Workload()
         self.admins = Admins()
-        self._session: aiohttp.ClientSession | None = None
+        # slack_sdk gives the sessions it opens itself this timeout; the shared one keeps it.
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
+        await self.session.close()
 
     async def answer(
         self,
@@ -182,7 +180,7 @@ class SlackResponder:
         message = render_message(reply, image_uploaded=upload_into is not None)
         if origin.response_url:
             replace = origin.card is not None and continues_card(origin.card, reply)
-            webhook = AsyncWebhookClient(origin.response_url, session=self._http())
+            webhook = AsyncWebhookClient(origin.response_url, session=self.session)
             response = await webhook.send_dict(
                 {
                     **message,
