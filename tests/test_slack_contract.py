@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +26,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from callbot.replies import Actor
+from callbot_slack.actors import actor_from, team_id_of, user_id_of
+from callbot_slack.alerts import CALLBACK_ID as ALERT_FORM
+from callbot_slack.alerts import channel_name_of, submitted_alert
+from callbot_slack.components import chosen
+from callbot_slack.render import submitted_values
+from callbot_slack.responder import Origin
 from fakes import slack_payloads as payloads
 from fakes.slack_fake import FakeSlack, FakeView
 from fakes.slack_world import Signal
@@ -178,14 +186,25 @@ MODAL_BLOCKS: list[dict[str, Any]] = [
 ]
 
 
-def modal_view(state_values: dict[str, Any]) -> dict[str, Any]:
+#: What a modal opened from #general carries (ours: Slack gives it back untouched).
+METADATA = json.dumps(Origin(TEAM, USER, channel_id=CHANNEL).modal_metadata())
+ALERT_METADATA = json.dumps({**json.loads(METADATA), "channel_name": "general"})
+
+
+def modal_view(
+    state_values: dict[str, Any],
+    *,
+    callback_id: str = "report",
+    blocks: list[dict[str, Any]] = MODAL_BLOCKS,
+    metadata: str = METADATA,
+) -> dict[str, Any]:
     return {
         "id": VIEW,
         "team_id": TEAM,
         "type": "modal",
-        "blocks": MODAL_BLOCKS,
-        "private_metadata": "campaign:42",
-        "callback_id": "report",
+        "blocks": blocks,
+        "private_metadata": metadata,
+        "callback_id": callback_id,
         "state": {"values": state_values},
         "hash": "1716812360.AbCdEfGh",
         "title": plain("Report a call"),
@@ -246,6 +265,81 @@ VIEW_SUBMISSION = {
     "response_urls": [],
     "is_enterprise_install": False,
     "enterprise": None,
+}
+
+# The alert form (callbot_slack.alerts.alert_modal's blocks), as Slack sends it back submitted.
+ALERT_MODAL_BLOCKS: list[dict[str, Any]] = [
+    {
+        "type": "input",
+        "block_id": "campaign",
+        "label": plain("Campaign"),
+        "optional": False,
+        "dispatch_action": False,
+        "element": {
+            "type": "static_select",
+            "action_id": "campaign",
+            "options": [{"text": plain("Call the governor (governor)"), "value": "governor"}],
+        },
+    },
+    {
+        "type": "input",
+        "block_id": "channel",
+        "label": plain("Post it in"),
+        "optional": False,
+        "dispatch_action": False,
+        "element": {
+            "type": "conversations_select",
+            "action_id": "channel",
+            "initial_conversation": CHANNEL,
+            "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+        },
+    },
+    {
+        "type": "input",
+        "block_id": "when",
+        "label": plain("When"),
+        "optional": False,
+        "dispatch_action": False,
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "when",
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+    },
+    {
+        "type": "input",
+        "block_id": "message",
+        "label": plain("Your message (optional)"),
+        "optional": True,
+        "dispatch_action": False,
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "message",
+            "multiline": True,
+            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+        },
+    },
+]
+
+SUBMITTED_ALERT = {
+    "campaign": {
+        "campaign": {
+            "type": "static_select",
+            "selected_option": {
+                "text": plain("Call the governor (governor)"),
+                "value": "governor",
+            },
+        }
+    },
+    "channel": {"channel": {"type": "conversations_select", "selected_conversation": CHANNEL}},
+    "when": {"when": {"type": "plain_text_input", "value": "daily 18:00"}},
+    "message": {"message": {"type": "plain_text_input", "value": "Call today!"}},
+}
+
+ALERT_SUBMISSION = VIEW_SUBMISSION | {
+    "view": modal_view(
+        SUBMITTED_ALERT, callback_id=ALERT_FORM, blocks=ALERT_MODAL_BLOCKS, metadata=ALERT_METADATA
+    )
 }
 
 APP_HOME_OPENED = {
@@ -315,12 +409,76 @@ SAMPLES: dict[str, tuple[str, dict[str, Any], Callable[[dict[str, Any]], bool], 
         payload_utils.is_view_submission,
         {"team_id": TEAM, "user_id": USER, "channel_id": None, "response_url": None},
     ),
+    "alert_submission": (
+        "interactive",
+        ALERT_SUBMISSION,
+        payload_utils.is_view_submission,
+        {"team_id": TEAM, "user_id": USER, "channel_id": None, "response_url": None},
+    ),
     "app_home_opened": (
         "events_api",
         APP_HOME_OPENED,
         payload_utils.is_app_home_opened_event,
         {"team_id": TEAM, "user_id": USER, "channel_id": "D0CB1DM01", "response_url": None},
     ),
+}
+
+ALICE = Actor("slack", TEAM, USER, display_name="alice", community_name="springfield-callers")
+#: What the adapter makes of each sample, through its own functions (`adapter_reads`).
+READS: dict[str, dict[str, Any]] = {
+    "slash_command": {
+        "actor": ALICE,
+        "origin": Origin(TEAM, USER, CHANNEL, COMMAND_URL, TRIGGER),
+        "command": "/callbot",
+        "text": "call 62704",
+        "channel_name": "general",
+    },
+    "block_actions_message": {
+        "actor": ALICE,
+        "origin": Origin(TEAM, USER, CHANNEL, ACTION_URL, TRIGGER),
+        "action_id": "pledge:yes",
+        "choice": None,
+        "action_ts": "1716812350.123456",
+        "channel_name": "general",
+    },
+    "block_actions_ephemeral": {
+        "actor": ALICE,
+        "origin": Origin(TEAM, USER, CHANNEL, ACTION_URL, TRIGGER, card="pledge:yes"),
+        "action_id": "pledge:yes",
+        "choice": None,
+        "action_ts": "1716812350.123456",
+        "channel_name": "general",
+    },
+    "block_actions_view": {  # a view's click (a modal's or the Home tab's) answers in Messages
+        "actor": ALICE,
+        "origin": Origin(TEAM, USER, trigger_id=TRIGGER, home=True),
+        "action_id": "report:help",
+        "choice": None,
+        "action_ts": "1716812361.000100",
+        "channel_name": "",
+    },
+    "view_submission": {
+        "actor": ALICE,
+        "callback_id": "report",
+        "view_id": VIEW,
+        "origin": Origin(TEAM, USER, CHANNEL),
+        # The core's forms are text inputs only: a channel select is not read there.
+        "values": {"outcome": "staffer", "chamber": "senate", "where": ""},
+    },
+    "alert_submission": {
+        "actor": ALICE,
+        "callback_id": ALERT_FORM,
+        "view_id": VIEW,
+        "origin": Origin(TEAM, USER, CHANNEL),
+        "alert": {
+            "campaign": "governor",
+            "channel_id": CHANNEL,
+            "when": "daily 18:00",
+            "message": "Call today!",
+            "channel_label": "#general",
+        },
+    },
+    "app_home_opened": {"actor": Actor("slack", TEAM, USER), "tab": "home"},
 }
 
 
@@ -353,56 +511,57 @@ def context_fields(request: AsyncBoltRequest) -> dict[str, Any]:
 
 
 def adapter_reads(name: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The fields the Slack adapter reads from each kind of request."""
+    """What the Slack adapter takes from each kind of request, read by its own functions (as
+    its listeners call them), so that a field Slack or bolt moves shows up here."""
+    reads: dict[str, Any] = {"actor": actor_from(body)}
     if name == "slash_command":
         command = payload_utils.to_command(body)
         assert command is not None
-        keys = ("command", "text", "user_id", "team_id", "channel_id", "trigger_id", "response_url")
-        return {key: command[key] for key in keys}
+        return reads | {
+            "origin": Origin.of_command(command),
+            "command": command.get("command"),
+            "text": command.get("text"),
+            "channel_name": channel_name_of(command),
+        }
     if name.startswith("block_actions"):
-        action = payload_utils.to_action(body)
+        action = payload_utils.to_action(body)  # what bolt hands the listener as `action`
         assert action is not None
-        read: dict[str, Any] = {
-            "action_id": action["action_id"],
-            "block_id": action["block_id"],
-            "type": action["type"],
-            "user": body["user"]["id"],
-            "team": body["team"]["id"],
-            "trigger_id": body["trigger_id"],
-            "container": body["container"]["type"],
+        action_id = str(action.get("action_id") or "")
+        return reads | {
+            "origin": Origin.of_action(body, action_id),
+            "action_id": action_id,
+            "choice": chosen(action),
+            "action_ts": action.get("action_ts"),
+            "channel_name": channel_name_of(body),
         }
-        if body["container"]["type"] == "message":
-            read |= {
-                "channel": body["channel"]["id"],
-                "message_ts": body["container"]["message_ts"],
-                "is_ephemeral": body["container"]["is_ephemeral"],
-                "response_url": body["response_url"],
-            }
-        else:
-            read |= {
-                "view_id": body["view"]["id"],
-                "view_hash": body["view"]["hash"],
-                "callback_id": body["view"]["callback_id"],
-                "private_metadata": body["view"]["private_metadata"],
-            }
-        return read
-    if name == "view_submission":
-        view = payload_utils.to_view(body)
-        assert view is not None
-        values = view["state"]["values"]
-        return {
-            "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"],
-            "view_id": view["id"],
-            "user": body["user"]["id"],
-            "team": body["team"]["id"],
-            "outcome": values["outcome"]["text"]["value"],
-            "chamber": values["chamber"]["choice"]["selected_option"]["value"],
-            "where": values["where"]["channel"]["selected_channel"],
+    view = payload_utils.to_view(body)
+    if view is not None:
+        metadata = str(view.get("private_metadata") or "")
+        reads |= {
+            "callback_id": view.get("callback_id"),
+            "view_id": view.get("id"),
+            "origin": Origin.of_submission(team_id_of(body), user_id_of(body), metadata),
         }
+        if view.get("callback_id") == ALERT_FORM:
+            return reads | {"alert": submitted_alert(view)}
+        return reads | {"values": submitted_values(view.get("state") or {})}
     event = payload_utils.to_event(body)
     assert event is not None
-    return {"type": event["type"], "user": event["user"], "tab": event["tab"]}
+    return reads | {"tab": event.get("tab")}
+
+
+def filled(reads: dict[str, Any]) -> dict[str, tuple[type, bool]]:
+    """Each read (the fields of an actor or origin, the keys of a dict) by its type and
+    whether it is empty: what a payload with other ids must still match."""
+    flat: dict[str, tuple[type, bool]] = {}
+    for key, value in reads.items():
+        if is_dataclass(value) and not isinstance(value, type):
+            value = asdict(value)
+        if isinstance(value, dict):
+            flat |= {f"{key}.{k}": (type(v), bool(v)) for k, v in value.items()}
+        else:
+            flat[key] = (type(value), bool(value))
+    return flat
 
 
 def shape(value: Any) -> Any:
@@ -504,6 +663,11 @@ def contract_app(seen: Seen) -> AsyncApp:
         seen["view_submission"] = body
         await ack(response_action="errors", errors={"outcome": "Who picked up?"})
 
+    @app.view_submission(ALERT_FORM)
+    async def alert_submitted(ack: Any, body: dict[str, Any]) -> None:
+        seen["alert_submission"] = body
+        await ack()
+
     @app.event("app_home_opened")
     async def home(event: dict[str, Any], body: dict[str, Any]) -> None:
         seen["app_home_opened"] = body
@@ -524,8 +688,7 @@ async def test_bolt_parses_slacks_samples_where_the_adapter_reads_them(
     assert request.body == payload  # form fields, payload=<json> and JSON all decode back
     assert predicate(request.body)
     assert context_fields(request) == context
-    reads = adapter_reads(name, request.body)
-    assert None not in reads.values()
+    assert adapter_reads(name, request.body) == READS[name]
 
     seen = Seen()
     response = await contract_app(seen).async_dispatch(request)
@@ -544,25 +707,6 @@ async def test_bolt_answers_url_verification_and_refuses_bad_signatures() -> Non
     assert response.status == 200 and json.loads(response.body) == {"challenge": "c3p0r2d2"}
     forged = http_request("slash_commands", SLASH_COMMAND, secret="someone-else")
     assert (await app.async_dispatch(forged)).status == 401
-
-
-def test_the_adapter_reads_the_same_fields_from_every_sample() -> None:
-    reads = {name: adapter_reads(name, payload) for name, (_, payload, _, _) in SAMPLES.items()}
-    assert reads["slash_command"]["text"] == "call 62704"
-    assert reads["block_actions_message"]["response_url"] == ACTION_URL
-    assert reads["block_actions_ephemeral"]["is_ephemeral"] is True
-    assert reads["block_actions_view"]["private_metadata"] == "campaign:42"
-    assert reads["view_submission"] == {
-        "callback_id": "report",
-        "private_metadata": "campaign:42",
-        "view_id": VIEW,
-        "user": USER,
-        "team": TEAM,
-        "outcome": "staffer",
-        "chamber": "senate",
-        "where": CHANNEL,
-    }
-    assert reads["app_home_opened"] == {"type": "app_home_opened", "user": USER, "tab": "home"}
 
 
 # -- the fake's payloads: same shape, same parse ------------------------------------------------
@@ -585,12 +729,29 @@ def fake_payloads() -> dict[str, tuple[str, dict[str, Any]]]:
     ephemeral = fake.create_message(
         workspace, general.id, {"text": "Will you call?", "blocks": MESSAGE_BLOCKS}, viewer=alice
     )
-    definition = {
-        key: value
-        for key, value in modal_view({}).items()
-        if key in ("type", "blocks", "private_metadata", "callback_id", "title", "close", "submit")
+    metadata = json.dumps(Origin(workspace.id, alice.id, channel_id=general.id).modal_metadata())
+
+    def fake_view(**options: Any) -> FakeView:
+        keys = ("type", "blocks", "private_metadata", "callback_id", "title", "close", "submit")
+        definition = {k: v for k, v in modal_view({}, **options).items() if k in keys}
+        return FakeView(view_id=fake.ids.next("V"), user=alice, definition=definition)
+
+    view = fake_view(metadata=metadata)
+    alert_view = fake_view(
+        callback_id=ALERT_FORM,
+        blocks=ALERT_MODAL_BLOCKS,
+        metadata=json.dumps({**json.loads(metadata), "channel_name": general.name}),
+    )
+    # The fake fills each input as its `submit` does.
+    typed = {"campaign": "governor", "channel": general.id, "when": "daily 18:00", "message": "Hi"}
+    alert_state = {
+        block["block_id"]: {
+            block["element"]["action_id"]: fake._input_value(
+                alice, block["block_id"], block["element"], typed[block["block_id"]], required=True
+            )
+        }
+        for block in ALERT_MODAL_BLOCKS
     }
-    view = FakeView(view_id=fake.ids.next("V"), user=alice, definition=definition)
     button = MESSAGE_BLOCKS[1]["elements"][0]
     help_button = MODAL_BLOCKS[3]["elements"][0]
     on_message: dict[str, Any] = {
@@ -652,6 +813,16 @@ def fake_payloads() -> dict[str, tuple[str, dict[str, Any]]]:
                 app_id=APP, user=alice, view=view, state_values=state, trigger_id=trigger
             ),
         ),
+        "alert_submission": (
+            "interactive",
+            payloads.view_submission(
+                app_id=APP,
+                user=alice,
+                view=alert_view,
+                state_values=alert_state,
+                trigger_id=trigger,
+            ),
+        ),
         "app_home_opened": (
             "events_api",
             payloads.event_callback(app_id=APP, workspace=workspace, event=home, event_id="Ev1"),
@@ -673,7 +844,7 @@ def test_the_fakes_payloads_have_slacks_shape(name: str) -> None:
 @pytest.mark.parametrize("mode", ["http", "socket_mode"])
 async def test_the_fakes_payloads_parse_like_slacks(name: str, mode: str) -> None:
     kind, payload = fake_payloads()[name]
-    _, sample, predicate, expected_context = SAMPLES[name]
+    _, _, predicate, expected_context = SAMPLES[name]
     request = http_request(kind, payload) if mode == "http" else socket_request(kind, payload)
     assert request.body == payload and predicate(request.body)
     context = context_fields(request)
@@ -681,12 +852,8 @@ async def test_the_fakes_payloads_parse_like_slacks(name: str, mode: str) -> Non
     assert {k: v is None for k, v in context.items()} == {
         k: v is None for k, v in expected_context.items()
     }
-    sample_reads = adapter_reads(name, http_request(kind, sample).body)
-    fake_reads = adapter_reads(name, request.body)
-    assert set(fake_reads) == set(sample_reads)
-    assert {k: type(v) for k, v in fake_reads.items()} == {
-        k: type(v) for k, v in sample_reads.items()
-    }
+    # the adapter finds every field it reads (the values are the fake's)
+    assert filled(adapter_reads(name, request.body)) == filled(READS[name])
     seen = Seen()
     response = await contract_app(seen).async_dispatch(request)
     assert response.status == 200 and await seen.wait(name) == payload
