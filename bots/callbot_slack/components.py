@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot import services
 from callbot.replies import Actor, Reply, component_id, parse_component_id
+from callbot.services.dispatch import needs_organizer
 from callbot_slack.actors import actor_from
 from callbot_slack.alerts import CALLBACK_ID as ALERT_CALLBACK_ID
 from callbot_slack.home import publish_home
@@ -27,8 +28,6 @@ from callbot_slack.setup import CALLBACK_ID as SETUP_CALLBACK_ID
 
 ANY = re.compile(r".+")
 INTERACTION_ID_MAX = 100
-#: Component kinds only organizers may use: the core needs to know if the member is an admin.
-ORGANIZER_KINDS = frozenset({"alert", "tallynow"})
 #: Modals with a listener of their own.
 OWN_FORMS = (SETUP_CALLBACK_ID, ALERT_CALLBACK_ID)
 
@@ -64,7 +63,7 @@ def register(app: AsyncApp, responder: SlackResponder) -> None:
         if actor is None:
             return
         action_id = str(action.get("action_id") or "")
-        if parse_component_id(action_id)[0] in ORGANIZER_KINDS:
+        if needs_organizer(action_id):
             is_admin = await responder.admins.check(client, actor.community_id, actor.user_id)
             actor = replace(actor, is_admin=is_admin)
         choice = chosen(action)

@@ -17,6 +17,9 @@ from callbot.services import calling, leaderboard, pledges, profile, stats, tall
 log = logging.getLogger(__name__)
 
 STALE = "That button is out of date. Type /call to start again."
+#: The component kinds only organizers may use (the core checks `Actor.is_admin` for them, so
+#: an adapter that must ask the platform for it does so for these alone: `needs_organizer`).
+ORGANIZER_KINDS = frozenset({"alert", "tallynow"})
 
 _PROFILE_TOGGLES = {
     "hide": {"leaderboard_visible": False},
@@ -24,6 +27,11 @@ _PROFILE_TOGGLES = {
     "reminders-off": {"reminders": False},
     "reminders-on": {"reminders": True},
 }
+
+
+def needs_organizer(component: str) -> bool:
+    """Whether the core decides this component by whether the member is an organizer."""
+    return parse_component_id(component)[0] in ORGANIZER_KINDS
 
 
 async def handle_component(
