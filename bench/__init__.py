@@ -2,8 +2,10 @@
 
 This page is about the core's benchmark (`python -m bench`). The platform benchmarks run the
 bot as its own process against the loopback fakes: `python -m bench.discord_bench` (a click
-burst and memory with 1,000 servers) and `python -m bench.slack_bench` (a burst of signed
-clicks on one HTTP replica); see their docstrings. `make bench` runs all three.
+burst and memory with 1,000 servers), `python -m bench.slack_bench` (a burst of signed clicks
+on one HTTP replica) and `python -m bench.fanout_bench` (one alert due in 1,000 channels,
+posted by the scheduler under Discord's rate limit); see their docstrings. `make bench` runs
+all four.
 
 Run them with ``make bench`` or ``python -m bench`` from the repository root::
 

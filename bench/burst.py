@@ -18,14 +18,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bench.bot_process import BotProcess
 from bench.civic_bench import CongressData, find_congress_data, import_data
-from bench.cli import DATABASES, DEFAULT_POSTGRES_URL, TITLES, Progress, _databases, _postgres_url
+from bench.cli import TITLES, Progress, add_database_arguments
 from bench.core_bench import Unavailable, copy_campaigns, prepare_postgres, sqlite_url
 from bench.measure import Latency, percentile
 from bench.report import Figure, figure_table, figures_json, write_report
@@ -36,10 +36,10 @@ from callbot.db.models import Pledge
 from callbot.replies import Reply
 from callbot.services.tallies import Tally
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 ACK_DEADLINE_S = 3.0
 P99_TARGET_MS = 500.0
 WARMUP_CLICKS = 20
+_Member = TypeVar("_Member")
 ANSWER_TIMEOUT = 60.0  # a deferred answer may come much later (Discord allows 15 minutes)
 
 
@@ -173,7 +173,7 @@ def positive(kind: type[int] | type[float], least: float) -> Callable[[str], int
 def add_common_arguments(
     parser: argparse.ArgumentParser, name: str, *, clicks: bool = True
 ) -> None:
-    """--clicks and --burst (for click bursts), --databases, --postgres-url, --data, --out."""
+    """--clicks and --burst (for click bursts), and the database arguments of every bench."""
     if clicks:
         parser.add_argument("--clicks", type=positive(int, 2), default=1000, help="clicks (1000)")
         parser.add_argument(
@@ -182,25 +182,30 @@ def add_common_arguments(
             default=1.0,
             help="seconds they spread over (1.0)",
         )
-    parser.add_argument(
-        "--databases",
-        type=_databases,
-        default=list(DATABASES),
-        help="comma-separated: sqlite, postgresql (default: both)",
-    )
-    parser.add_argument(
-        "--postgres-url",
-        type=_postgres_url,
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help=f"a database just for the benchmark, wiped first (default {DEFAULT_POSTGRES_URL})",
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        help="folder with the congress files (default: $CALLBOT_DATA_DIR/congress, else the "
-        "small test fixture, which makes memory figures too low)",
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"where {name}.json/.md go")
+    add_database_arguments(parser, name)
+
+
+async def warm_up_and_burst(
+    args: argparse.Namespace,
+    bot: BotProcess,
+    members: Sequence[_Member],
+    click: Callable[[_Member, str], Awaitable[Click]],
+    pledge_id: str,
+    call_id: str,
+) -> tuple[list[Click], float]:
+    """The first `WARMUP_CLICKS` members click one by one, then the next `args.clicks` in a
+    burst, alternately I'll call and Call now (`pledges_stored_once` counts on that); the
+    burst's clicks and the bot's CPU seconds over it."""
+    warmup, clickers = members[:WARMUP_CLICKS], members[WARMUP_CLICKS:]
+    for index, member in enumerate(warmup):
+        await click(member, (pledge_id, call_id)[index % 2])
+    cpu_before = bot.cpu_seconds()
+
+    def one(index: int) -> Awaitable[Click]:
+        return click(clickers[index], (pledge_id, call_id)[index % 2])
+
+    clicks = await burst(args.clicks, args.burst, one)
+    return clicks, bot.cpu_seconds() - cpu_before
 
 
 async def pledges_stored_once(url: str, clicks: int) -> int:
@@ -244,10 +249,10 @@ def bot_settings(url: str, data: CongressData, campaigns: Path) -> dict[str, str
     }
 
 
-#: One bot process on one database: (kind, url, data, campaigns folder, work folder) ->
+#: One bot process on one database: (url, data, campaigns folder, work folder) ->
 #: (figures, facts).
 Measure = Callable[
-    [str, str, CongressData, Path, Path], Awaitable[tuple[dict[str, Figure], dict[str, Any]]]
+    [str, CongressData, Path, Path], Awaitable[tuple[dict[str, Figure], dict[str, Any]]]
 ]
 
 
@@ -264,7 +269,7 @@ async def _on_database(
     else:
         url = sqlite_url(workdir)
     campaigns = copy_campaigns(workdir / "campaigns")
-    figures, facts = await measure(kind, url, data, campaigns, workdir)
+    figures, facts = await measure(url, data, campaigns, workdir)
     return {
         "title": title,
         "status": "ok",
@@ -274,7 +279,11 @@ async def _on_database(
 
 
 def run_suite(
-    args: argparse.Namespace, config: dict[str, Any], measure: Measure, progress: Progress
+    args: argparse.Namespace,
+    config: dict[str, Any],
+    measure: Measure,
+    progress: Progress,
+    memory: bool = True,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Figure]], bool]:
     """`measure` on every requested database; the JSON report, the figures, and whether all
     went well (a database that fails does not lose the others' figures)."""
@@ -308,7 +317,7 @@ def run_suite(
             "python": platform.python_version(),
         },
         "config": {**config, "databases": args.databases},
-        "data": {"source": str(source), "note": _memory_note(data)},
+        "data": {"source": str(source), "note": _memory_note(data) if memory else ""},
         "databases": sections,
     }
     report["missed"] = [
@@ -373,6 +382,7 @@ class Suite:
     measure: Measure
     setup: str
     facts_line: Callable[[dict[str, Any]], str]
+    memory: bool = True  # whether it measures the bot's memory (which the small data lowers)
 
 
 def run_and_report(args: argparse.Namespace, suite: Suite) -> int:
@@ -380,7 +390,7 @@ def run_and_report(args: argparse.Namespace, suite: Suite) -> int:
     Markdown; the exit status (1 if a database failed)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     progress = Progress()
-    report, figures, all_ok = run_suite(args, suite.config, suite.measure, progress)
+    report, figures, all_ok = run_suite(args, suite.config, suite.measure, progress, suite.memory)
     markdown = render_report(suite.title, suite.setup, report, figures, suite.facts_line)
     json_path, md_path = write_report(args.out, report, markdown, name=suite.name)
     progress(f"wrote {json_path} and {md_path}")

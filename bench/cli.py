@@ -77,18 +77,9 @@ def _postgres_url(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Benchmark the callbot core on SQLite and PostgreSQL and report the figures.",
-    )
-    parser.add_argument(
-        "--scale",
-        type=_scale,
-        default=1.0,
-        help="multiply the dataset sizes (1.0: 1,000 communities, 100,000 members, "
-        "1,000,000 outcomes, 100,000 pledges)",
-    )
+def add_database_arguments(parser: argparse.ArgumentParser, report: str) -> None:
+    """--databases, --postgres-url, --data and --out (where `report`.json/.md go): every
+    benchmark takes them."""
     parser.add_argument(
         "--databases",
         type=_databases,
@@ -109,8 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
         "small test fixture); here: --data ../shared/data/congress",
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="where report.json and report.md go"
+        "--out", type=Path, default=DEFAULT_OUT, help=f"where {report}.json and {report}.md go"
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark the callbot core on SQLite and PostgreSQL and report the figures.",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        help="multiply the dataset sizes (1.0: 1,000 communities, 100,000 members, "
+        "1,000,000 outcomes, 100,000 pledges)",
+    )
+    add_database_arguments(parser, "report")
     parser.add_argument(
         "--samples",
         type=_samples,

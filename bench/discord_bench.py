@@ -35,7 +35,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,12 +50,12 @@ from bench.burst import (
     add_common_arguments,
     alert_reply,
     bot_settings,
-    burst,
     burst_figures,
     check_clean,
     pledges_stored_once,
     positive,
     run_and_report,
+    warm_up_and_burst,
 )
 from bench.civic_bench import CongressData
 from bench.report import Figure
@@ -77,8 +77,7 @@ class World:
     alert: FakeMessage
     call_id: str
     pledge_id: str
-    warmup: list[FakeUser]
-    clickers: list[FakeUser]
+    members: list[FakeUser]  # who click: the warm-up's, then the burst's
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,7 +128,7 @@ def build_world(fake: FakeDiscord, args: argparse.Namespace, spec: CampaignSpec)
     alert = fake.create_message(
         channel=first.channels[0], body=body, files=[], interaction=None, flags=0
     )
-    return World(alert, call_id, pledge_id, members[:WARMUP_CLICKS], members[WARMUP_CLICKS:])
+    return World(alert, call_id, pledge_id, members)
 
 
 def answered(interaction: FakeInteraction) -> bool:
@@ -180,7 +179,7 @@ def memory_figures(memory: dict[str, dict[str, float]], servers: int) -> dict[st
 
 def measurer(args: argparse.Namespace) -> Measure:
     async def measure(
-        kind: str, url: str, data: CongressData, campaigns: Path, workdir: Path
+        url: str, data: CongressData, campaigns: Path, workdir: Path
     ) -> tuple[dict[str, Figure], dict[str, Any]]:
         """One bot process on one database: connect, warm up, burst, count."""
         spec = load_campaigns(campaigns).campaigns[0].spec
@@ -203,16 +202,14 @@ def measurer(args: argparse.Namespace) -> Measure:
                 if int(found[1]) != args.servers:
                     raise RuntimeError(f"the bot sees {found[1]} servers, not {args.servers}")
                 memory = {"connected": bot.memory_mb()}
-                for index, member in enumerate(world.warmup):
-                    await click(fake, member, world, (world.pledge_id, world.call_id)[index % 2])
-                cpu_before = bot.cpu_seconds()
-
-                def one(index: int) -> Awaitable[Click]:
-                    custom_id = (world.pledge_id, world.call_id)[index % 2]
-                    return click(fake, world.clickers[index], world, custom_id)
-
-                clicks = await burst(args.clicks, args.burst, one)
-                cpu_s = bot.cpu_seconds() - cpu_before
+                clicks, cpu_s = await warm_up_and_burst(
+                    args,
+                    bot,
+                    world.members,
+                    lambda member, custom_id: click(fake, member, world, custom_id),
+                    world.pledge_id,
+                    world.call_id,
+                )
                 memory["after burst"] = bot.memory_mb()
                 check_clean(bot, fake.errors)
             pledges = await pledges_stored_once(url, args.clicks)

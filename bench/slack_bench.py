@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,11 @@ from bench.burst import (
     add_common_arguments,
     alert_reply,
     bot_settings,
-    burst,
     burst_figures,
     check_clean,
     pledges_stored_once,
     run_and_report,
+    warm_up_and_burst,
 )
 from bench.civic_bench import CongressData
 from bench.report import Figure
@@ -88,7 +88,7 @@ async def click(fake: FakeSlack, member: FakeUser, message: FakeMessage, action_
 
 def measurer(args: argparse.Namespace) -> Measure:
     async def measure(
-        kind: str, url: str, data: CongressData, campaigns: Path, workdir: Path
+        url: str, data: CongressData, campaigns: Path, workdir: Path
     ) -> tuple[dict[str, Figure], dict[str, Any]]:
         """One replica on one database: install, warm up, burst, count."""
         spec = load_campaigns(campaigns).campaigns[0].spec
@@ -121,16 +121,14 @@ def measurer(args: argparse.Namespace) -> Measure:
                 reply, call_id, pledge_id = alert_reply(spec)
                 body = render_message(reply)
                 message = fake.create_message(workspace, channel.id, body, viewer=None)
-                warmup, clickers = members[:WARMUP_CLICKS], members[WARMUP_CLICKS:]
-                for index, member in enumerate(warmup):
-                    await click(fake, member, message, (pledge_id, call_id)[index % 2])
-                cpu_before = bot.cpu_seconds()
-
-                def one(index: int) -> Awaitable[Click]:
-                    return click(fake, clickers[index], message, (pledge_id, call_id)[index % 2])
-
-                clicks = await burst(args.clicks, args.burst, one)
-                cpu_s = bot.cpu_seconds() - cpu_before
+                clicks, cpu_s = await warm_up_and_burst(
+                    args,
+                    bot,
+                    members,
+                    lambda member, action_id: click(fake, member, message, action_id),
+                    pledge_id,
+                    call_id,
+                )
                 memory = bot.memory_mb()
                 # A trigger that aged past 3 s in a queue is answered with a button instead of
                 # the form: Slack's own rule, recorded by the fake, not a fault of the replica.
