@@ -33,6 +33,7 @@ from fakes.discord_payloads import (
     DEFERRED_CHANNEL_MESSAGE,
     UPDATE_MESSAGE,
 )
+from fakes.errors import take_errors
 
 # The shared fixtures (tests/discord_helpers.py).
 core = discord_helpers.core
@@ -462,9 +463,8 @@ async def test_the_fake_checks_uploads_like_discord(fake: FakeDiscord, server: S
     first, hole = fake.channel_messages(server.channel)
     assert first.attachment_data(CHART) == chart
     assert first.attachments[0]["content_type"] == "image/png"
-    problems = list(fake.errors)
+    problems = take_errors(fake)
     assert len(problems) == 4, problems
     assert "not named files[n]" in problems[0] and "files[1], not uploaded" in problems[1]
     assert "over the upload limit" in problems[2]
     assert f"message {hole.id}: embeds[0].image: attachment://other.png names no" in problems[3]
-    fake.errors.clear()

@@ -27,6 +27,7 @@ from slack_sdk.oauth.installation_store import FileInstallationStore
 from slack_sdk.oauth.state_store import FileOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from fakes.errors import take_errors
 from fakes.slack_blocks import (
     blocks_problems,
     mention_problems,
@@ -483,13 +484,6 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
         async with connected(fake, app, request.param, workspace):
             yield World(fake, request.param, probe, workspace, general, quiet, alice, bob, olivia)
             assert fake.errors == [], f"protocol violations: {fake.errors}"
-
-
-def take_errors(fake: FakeSlack) -> list[str]:
-    """The recorded violations; clears them (a test that provoked them checked them)."""
-    errors = list(fake.errors)
-    fake.errors.clear()
-    return errors
 
 
 # -- handshake ----------------------------------------------------------------------------------

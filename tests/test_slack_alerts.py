@@ -20,6 +20,7 @@ from callbot.replies import OPEN_FORM_LABEL, Image, Reply
 from callbot.services.tallies import Tally
 from callbot_slack.adapter import SlackAdapter
 from callbot_slack.app import SlackApp
+from fakes.errors import take_errors
 from fakes.slack_fake import FakeMessage, FakeSlack
 from test_slack_e2e import (  # the shared end-to-end fixtures and helpers
     Team,
@@ -203,7 +204,9 @@ async def test_an_expired_trigger_offers_a_button_that_opens_the_alert_form(
     fake.trigger_ttl = 3.0
     form = await opened_modal(await fake.click(olga, late, "alert:create"))
     assert form.callback_id == "callbot-alert"
-    fake.errors.clear()  # the expired trigger was recorded; it is what the test is about
+    [error] = take_errors(fake)  # the expired trigger: what the test is about
+    assert error.startswith("views.open: /alert by olga: trigger_id used ")
+    assert error.endswith("(expires after 0.0 s)")
 
 
 async def test_a_preview_shows_the_post_members_would_see(

@@ -32,6 +32,7 @@ from callbot_slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, SlackApp
 from callbot_slack.server import connected_socket_mode, serving_http
 from callbot_slack.settings import SlackSettings
 from conftest import FIXTURES, Clock, build_core, make_settings
+from fakes.errors import take_errors
 from fakes.slack_fake import (
     FakeAction,
     FakeChannel,
@@ -277,7 +278,9 @@ async def test_an_expired_trigger_becomes_a_button_that_opens_the_form(
     fake.trigger_ttl = 3.0
     form = await opened_modal(await fake.click(team.member, late, "call:governor"))
     assert form.callback_id == "profile:call:governor"
-    fake.errors.clear()  # the expired trigger was recorded; it is what the test is about
+    [error] = take_errors(fake)  # the expired trigger: what the test is about
+    assert error.startswith("views.open: /call by alice: trigger_id used ")
+    assert error.endswith("(expires after 0.0 s)")
 
 
 # -- organizers -----------------------------------------------------------------------------------
@@ -354,7 +357,11 @@ async def test_two_workspaces_never_see_each_others_leaderboard(
         # An alert of one workspace cannot be posted into the other's channel.
         with pytest.raises(DestinationGone, match="channel_not_found"):
             await slack.notifier.post(here.workspace.id, there.channel.id, Reply("Hi"))
-        fake.errors.clear()  # the cross-workspace attempt was recorded; it was the point
+        [error] = take_errors(fake)  # the cross-workspace attempt: it was the point
+        assert error == (
+            f"chat.postMessage: tenancy: Springfield's token named channel {there.channel.id} "
+            "of Shelbyville"
+        )
     assert fake.channel_messages(there.channel) == []
 
 
@@ -568,7 +575,7 @@ async def test_a_refused_bot_token_stops_start_up_with_one_line(
 
     with pytest.raises(SettingsError, match="Slack refused the credentials \\(invalid_auth\\)"):
         await SlackAdapter().run(core)
-    fake.errors.clear()
+    assert take_errors(fake) == ["auth.test: unknown token xoxb-not-a-r..."]
 
 
 def test_the_manifest_lists_exactly_what_the_bot_uses(capsys: pytest.CaptureFixture[str]) -> None:
