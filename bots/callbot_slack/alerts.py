@@ -25,6 +25,7 @@ from callbot.alerts.posts import MESSAGE_MAX
 from callbot.core import Core
 from callbot.errors import problem
 from callbot.replies import OPEN_FORM_LABEL, Action, Actor, Reply, Style, component_id
+from callbot.services.common import default_campaign
 from callbot.services.communities import SetupValues
 from callbot_slack.actors import actor_from, organizer_actor
 from callbot_slack.render import METADATA_MAX, OPTION_TEXT_MAX, plain, truncate
@@ -70,12 +71,13 @@ def alert_modal(
 ) -> dict[str, Any]:
     """The alert form: the featured (or only) open campaign and the community's alert channel
     (else the one it was opened from) chosen already. Pure."""
+    entries = core.campaigns.open_campaigns(core.clock())[:100]
     options = [
         {
             "text": plain(f"{entry.spec.title} ({entry.spec.slug})", OPTION_TEXT_MAX),
             "value": entry.spec.slug,
         }
-        for entry in core.campaigns.open_campaigns(core.clock())[:100]
+        for entry in entries
     ]
     blocks: list[dict[str, Any]] = []
     if options:  # none open: the core says so when the form comes back
@@ -85,11 +87,9 @@ def alert_modal(
             "placeholder": plain("Choose a campaign", 150),
             "options": options,
         }
-        preset = next((o for o in options if o["value"] == values.featured_campaign), None)
-        if preset is None and len(options) == 1:
-            preset = options[0]
+        preset = default_campaign(entries, values.featured_campaign)
         if preset is not None:
-            campaign["initial_option"] = preset
+            campaign["initial_option"] = options[entries.index(preset)]
         blocks.append(
             {
                 "type": "input",

@@ -3,6 +3,7 @@ conflict-free inserts, and picking the campaign a command is about."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -186,11 +187,18 @@ def pick_campaign(core: Core, community: Community, slug: str | None) -> Catalog
             )
         return entry
     open_now = core.campaigns.open_campaigns(now)
-    featured = core.campaigns.get(community.featured_campaign or "")
-    if featured is not None and featured.spec.is_open(now):
-        return featured
-    if not open_now:
+    default = default_campaign(open_now, community.featured_campaign)
+    if default is None and not open_now:
         raise UserError("No campaign is open right now. Check back when organizers announce one.")
-    if len(open_now) == 1:
-        return open_now[0]
-    return None
+    return default
+
+
+def default_campaign(open_now: Sequence[CatalogEntry], featured: str | None) -> CatalogEntry | None:
+    """The campaign meant when none is named, among the open ones: the featured campaign
+    (a slug) if it is open, else the only open one; None when there is none or a choice to
+    make. Pure."""
+    if featured:
+        for entry in open_now:
+            if entry.spec.slug == featured:
+                return entry
+    return open_now[0] if len(open_now) == 1 else None
