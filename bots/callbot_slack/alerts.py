@@ -28,6 +28,7 @@ from callbot.replies import OPEN_FORM_LABEL, Action, Actor, Reply, Style, compon
 from callbot.services.common import default_campaign
 from callbot.services.communities import SetupValues
 from callbot_slack.actors import actor_from, organizer_actor
+from callbot_slack.commands import usage_of
 from callbot_slack.render import METADATA_MAX, OPTION_TEXT_MAX, plain, truncate
 from callbot_slack.responder import Origin, SlackResponder
 from callbot_slack.setup import open_organizer_form
@@ -37,11 +38,12 @@ log = logging.getLogger(__name__)
 CALLBACK_ID = "callbot-alert"
 #: The button that opens the form when Slack's trigger_id was too old to open it at once.
 OPEN_FORM = component_id("alert", "create")
-ALERT_USAGE = (
-    "Usage: /alert create, /alert list, /alert cancel [id] or /alert preview [campaign] "
-    "(organizers only)."
-)
-TALLY_USAGE = "Usage: /tally [campaign] (organizers only): posts the tally here for everyone."
+#: What `/alert` and `/tally` take: their usage below and the manifest's hints both say it.
+ALERT_SUBCOMMANDS = ("create", "list", "cancel [id]", "preview [campaign]")
+ALERT_HINT = " | ".join(ALERT_SUBCOMMANDS)
+TALLY_HINT = "[campaign]"
+ALERT_USAGE = f"Usage: {usage_of('/alert', ALERT_SUBCOMMANDS)} (organizers only)."
+TALLY_USAGE = f"Usage: /tally {TALLY_HINT} (organizers only): posts the tally here for everyone."
 TOO_LATE = "Slack gave up waiting for the alert form. Press the button to open it."
 WHEN_HINT = (
     "For example “tomorrow 18:00”, “daily 18:00”, “weekdays 9:30”, “mondays 6pm” or "

@@ -34,7 +34,18 @@ SLACK_COMMANDS = tuple(
     for info in MEMBER_COMMANDS
     if info.name in TOP_LEVEL + UNDER_CALLBOT
 )
-CALLBOT_USAGE = "Usage: /callbot profile, /callbot forget, /callbot help or /callbot setup."
+#: What `/callbot` takes: the usage below and the manifest's hint both say it.
+CALLBOT_SUBCOMMANDS = (*UNDER_CALLBOT, "setup")
+CALLBOT_HINT = " | ".join(CALLBOT_SUBCOMMANDS)
+
+
+def usage_of(command: str, subcommands: tuple[str, ...]) -> str:
+    """`/x a, /x b or /x c`: a command's subcommands, as a usage line says them."""
+    spelled = [f"{command} {sub}" for sub in subcommands]
+    return ", ".join(spelled[:-1]) + " or " + spelled[-1]
+
+
+CALLBOT_USAGE = f"Usage: {usage_of('/callbot', CALLBOT_SUBCOMMANDS)}."
 
 typed_commands = TypedCommands(SLACK_COMMANDS, ORGANIZER_COMMANDS)
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from callbot_slack.alerts import ALERT_HINT, TALLY_HINT
 from callbot_slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
-from callbot_slack.commands import SLACK_COMMANDS, TOP_LEVEL
+from callbot_slack.commands import CALLBOT_HINT, SLACK_COMMANDS, TOP_LEVEL
 
 APP_NAME = "callbot"
 DESCRIPTION = "Call your members of Congress, together: scripts, pledges, tallies."
-CALLBOT_HINT = "profile | forget | help | setup"
 #: Organizers' commands: (command, description, usage hint).
 ORGANIZER_COMMANDS = (
     (
         "/alert",
         "Organizers: schedule action alerts into a channel, list or cancel them, preview one.",
-        "create | list | cancel [id] | preview [campaign]",
+        ALERT_HINT,
     ),
-    ("/tally", "Organizers: post a campaign's tally and chart here, for everyone.", "[campaign]"),
+    ("/tally", "Organizers: post a campaign's tally and chart here, for everyone.", TALLY_HINT),
 )
 EVENTS = ("app_home_opened",)
 
