@@ -1346,41 +1346,60 @@ def test_message_blocks_follow_slacks_limits() -> None:
     button = {"type": "button", "action_id": "call", "text": plain("Call")}
     actions = {"type": "actions", "elements": [button]}
     assert message_problems({"text": "hi", "blocks": [section("Call"), actions]}) == []
-    assert blocks_problems([section("x")] * 51, "message")
-    assert blocks_problems([section("x" * 3001)], "message")
+
+    def problems(*blocks: dict[str, Any]) -> list[str]:
+        return blocks_problems(list(blocks), "message")
+
+    assert problems(*[section("x")] * 51) == ["blocks: must have at most 50 blocks (has 51)"]
+    assert problems(section("x" * 3001)) == [
+        "blocks[0].text.text: must be at most 3000 characters (has 3001)"
+    ]
     fields = {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}
-    assert blocks_problems([fields], "message")
-    assert blocks_problems([{"type": "header", "text": plain("h" * 151)}], "message")
-    assert blocks_problems([{"type": "header", "text": {"type": "mrkdwn", "text": "h"}}], "message")
-    assert blocks_problems(
-        [{"type": "actions", "elements": [{**button, "value": "v" * 2001}]}], "message"
-    )
-    assert blocks_problems(
-        [{"type": "actions", "elements": [{**button, "url": "u" * 3001}]}], "message"
-    )
+    assert problems(fields) == ["blocks[0].fields: must have at most 10 items (has 11)"]
+    assert problems({"type": "header", "text": plain("h" * 151)}) == [
+        "blocks[0].text.text: must be at most 150 characters (has 151)"
+    ]
+    assert problems({"type": "header", "text": {"type": "mrkdwn", "text": "h"}}) == [
+        "blocks[0].text: must be a plain_text object"
+    ]
+    assert problems({"type": "actions", "elements": [{**button, "value": "v" * 2001}]}) == [
+        "blocks[0].elements[0].value: must be at most 2000 characters (has 2001)"
+    ]
+    assert problems({"type": "actions", "elements": [{**button, "url": "u" * 3001}]}) == [
+        "blocks[0].elements[0].url: must be at most 3000 characters (has 3001)"
+    ]
     # action_ids are unique within a block; the same one may recur in another block
-    assert blocks_problems([actions, actions], "message") == []
+    assert problems(actions, actions) == []
     same = {"type": "actions", "elements": [button, {**button, "text": plain("Again")}]}
-    assert blocks_problems([same], "message") == [
+    assert problems(same) == [
         "blocks[0].elements[1].action_id: duplicate action_id 'call' in a block"
     ]
-    twice = [section("a", "same"), section("b", "same")]
-    assert any("duplicate block_id" in p for p in blocks_problems(twice, "message"))
-    assert blocks_problems([section("a", "b" * 256)], "message")
+    assert problems(section("a", "same"), section("b", "same")) == [
+        "blocks[1].block_id: duplicate block_id 'same'"
+    ]
+    assert problems(section("a", "b" * 256)) == [
+        "blocks[0].block_id: must be at most 255 characters (has 256)"
+    ]
     disabled = {**button, "disabled": True}
-    assert blocks_problems([{"type": "actions", "elements": [disabled]}], "message") == [
+    assert problems({"type": "actions", "elements": [disabled]}) == [
         "blocks[0].elements[0]: invalid additional property: disabled"
     ]
     options = [option(f"o{n}", f"v{n}") for n in range(101)]
     select = {"type": "static_select", "action_id": "s", "options": options}
-    assert blocks_problems([{"type": "actions", "elements": [select]}], "message")
+    assert problems({"type": "actions", "elements": [select]}) == [
+        "blocks[0].elements[0].options: must have 1 to 100 options (has 101)"
+    ]
     long_value = {**select, "options": [option("o", "v" * 151)]}
-    assert blocks_problems([{"type": "actions", "elements": [long_value]}], "message")
-    assert blocks_problems(
-        [{"type": "section", "text": {"type": "markdown", "text": "x"}}], "message"
-    )
-    assert blocks_problems([{"type": "carousel"}], "message")
-    assert blocks_problems([section("")], "message")  # text objects need 1 character
+    assert problems({"type": "actions", "elements": [long_value]}) == [
+        "blocks[0].elements[0].options[0].value: must be at most 150 characters (has 151)"
+    ]
+    assert problems({"type": "section", "text": {"type": "markdown", "text": "x"}}) == [
+        "blocks[0].text: type must be plain_text or mrkdwn, not 'markdown'"
+    ]
+    assert problems({"type": "carousel"}) == ["blocks[0]: unknown block type 'carousel'"]
+    assert problems(section("")) == [  # text objects need 1 character
+        "blocks[0].text.text: must be at least 1 characters"
+    ]
 
 
 def test_views_follow_slacks_limits() -> None:
@@ -1393,21 +1412,36 @@ def test_views_follow_slacks_limits() -> None:
         "blocks": [input_block],
     }
     assert view_problems(modal, expected="modal") == []
-    assert view_problems({**modal, "title": plain("T" * 25)})
-    assert view_problems({**modal, "submit": plain("S" * 25)})
-    assert view_problems({**modal, "private_metadata": "m" * 3001})
-    assert view_problems({**modal, "callback_id": "c" * 256})
-    assert any(
-        "submit" in p for p in view_problems({k: v for k, v in modal.items() if k != "submit"})
-    )
-    assert view_problems({**modal, "blocks": [section("x")] * 101})
+    assert view_problems({**modal, "title": plain("T" * 25)}) == [
+        "view.title.text: must be at most 24 characters (has 25)"
+    ]
+    assert view_problems({**modal, "submit": plain("S" * 25)}) == [
+        "view.submit.text: must be at most 24 characters (has 25)"
+    ]
+    assert view_problems({**modal, "private_metadata": "m" * 3001}) == [
+        "view.private_metadata: must be at most 3000 characters (has 3001)"
+    ]
+    assert view_problems({**modal, "callback_id": "c" * 256}) == [
+        "view.callback_id: must be at most 255 characters (has 256)"
+    ]
+    assert view_problems({k: v for k, v in modal.items() if k != "submit"}) == [
+        "view.submit: is required when the view has input blocks"
+    ]
+    assert view_problems({**modal, "blocks": [section("x")] * 101}) == [
+        "view.blocks: must have at most 100 blocks (has 101)"
+    ]
     too_long = {**input_block, "element": {**field, "max_length": 3001}}
-    assert view_problems({**modal, "blocks": [too_long]})
-    assert view_problems({**modal, "state": {}})  # Slack's own fields are not the app's to send
-    assert view_problems(modal, expected="home")
+    assert view_problems({**modal, "blocks": [too_long]}) == [
+        "view.blocks[0].element.max_length: must be an integer from 1 to 3000"
+    ]
+    # Slack's own fields are not the app's to send
+    assert view_problems({**modal, "state": {}}) == ["view: invalid additional property: state"]
+    assert view_problems(modal, expected="home") == ["view.type: must be home here, not 'modal'"]
     home = {"type": "home", "blocks": [section("Hi"), input_block]}
     assert view_problems(home, expected="home") == []
-    assert view_problems({**home, "title": plain("Home")})
+    assert view_problems({**home, "title": plain("Home")}) == [
+        "view: invalid additional property: title"
+    ]
 
 
 def test_texts_that_could_ping_a_crowd_are_found() -> None:

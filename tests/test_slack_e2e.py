@@ -320,9 +320,8 @@ async def test_only_organizers_change_the_setup(
     )
     assert community.tally_time == "17:00"
     # Named an organizer, Alice may now open the setup too.
-    assert (
-        await opened_modal(await fake.slash(alice, team.channel, "/callbot", "setup"))
-    ).callback_id
+    form = await opened_modal(await fake.slash(alice, team.channel, "/callbot", "setup"))
+    assert form.callback_id == "callbot-setup"
 
 
 # -- safety ---------------------------------------------------------------------------------------
