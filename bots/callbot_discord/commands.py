@@ -13,7 +13,8 @@ import discord
 from discord import app_commands
 
 from callbot import services
-from callbot.replies import Actor, Reply, component_id
+from callbot.replies import Actor, Reply
+from callbot.services.dispatch import call_reopen
 from callbot.services.help import MEMBER_COMMANDS, ORGANIZER_COMMANDS, CommandInfo
 from callbot.services.profile import CITY_MAX, NAME_MAX
 from callbot_discord.choices import campaign_choices
@@ -38,14 +39,6 @@ def describe(name: str, commands: tuple[CommandInfo, ...] = MEMBER_COMMANDS) -> 
         if info.name == name:
             return info.description[:DESCRIPTION_MAX]
     raise KeyError(f"the core describes no command {name!r}")
-
-
-def call_reopen(campaign: str | None) -> str | None:
-    """The button id that starts /call [campaign] again (to show a form that came late)."""
-    try:
-        return component_id("call", (campaign or "").strip())
-    except ValueError:
-        return None
 
 
 async def open_campaigns(

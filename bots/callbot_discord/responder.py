@@ -20,14 +20,7 @@ from discord import app_commands
 from callbot import services
 from callbot.core import Core
 from callbot.errors import apology, problem
-from callbot.replies import (
-    Actor,
-    Reply,
-    component_id,
-    continues_card,
-    form_as_button,
-    parse_component_id,
-)
+from callbot.replies import Actor, Reply, continues_card, form_as_button, with_choice
 from callbot.services.dispatch import STALE
 from callbot.workload import Workload
 from callbot_discord.actors import PLATFORM, actor_from_interaction
@@ -67,16 +60,6 @@ def submitted_values(components: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         elif kind == discord.ComponentType.text_input.value and component.get("custom_id"):
             values[str(component["custom_id"])] = str(component.get("value") or "")
     return values
-
-
-def with_choice(custom_id: str, choice: str) -> str | None:
-    """The id a picker's choice stands for (the choice appended), or None if it can't be one."""
-    kind, args = parse_component_id(custom_id)
-    try:
-        chosen = component_id(kind, *args, choice)
-    except ValueError:
-        return None
-    return chosen if is_core_component(chosen) else None
 
 
 def _age(interaction: discord.Interaction[Any]) -> float:
@@ -134,7 +117,7 @@ class Responder:
             interaction,
             service,
             context={"component": custom_id, "choice": choice},
-            reopen=custom_id if choice is None else with_choice(custom_id, choice),
+            reopen=with_choice(custom_id, choice),
             card=custom_id if _on_private_message(interaction) else None,
         )
 

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.errors import problem
 from callbot.replies import Actor, Reply, component_id
+from callbot.services.dispatch import call_reopen
 from callbot.services.help import MEMBER_COMMANDS, ORGANIZER_COMMANDS, CommandInfo
 from callbot.typed_commands import Command, TypedCommands
 from callbot_slack.actors import actor_from
@@ -53,13 +54,10 @@ typed_commands = TypedCommands(SLACK_COMMANDS, ORGANIZER_COMMANDS)
 def reopen_for(command: Command) -> str | None:
     """The button id that asks again for a form this command shows (when it comes too late
     to open as a modal)."""
-    try:
-        if command.name == "call":
-            return component_id("call", command.args[0] if len(command.args) == 1 else "")
-        if command.name == "profile":
-            return component_id("profile", "edit")
-    except ValueError:
-        return None
+    if command.name == "call":
+        return call_reopen(command.args[0] if len(command.args) == 1 else None)
+    if command.name == "profile":
+        return component_id("profile", "edit")
     return None
 
 

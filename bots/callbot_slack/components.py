@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot import services
-from callbot.replies import Actor, Reply, component_id, parse_component_id
+from callbot.replies import Actor, Reply, with_choice
 from callbot.services.dispatch import needs_organizer
 from callbot_slack.actors import actor_from
 from callbot_slack.alerts import CALLBACK_ID as ALERT_CALLBACK_ID
@@ -36,18 +36,6 @@ def chosen(action: dict[str, Any]) -> str | None:
     """The value picked in a select (None for a button)."""
     option = action.get("selected_option")
     return str(option.get("value")) if isinstance(option, dict) and option.get("value") else None
-
-
-def reopen_for(action_id: str, choice: str | None) -> str | None:
-    """The id that asks again for a form this click led to (the click itself, with the
-    choice for a select), when the form comes too late to open as a modal."""
-    if choice is None:
-        return action_id
-    kind, args = parse_component_id(action_id)
-    try:
-        return component_id(kind, *args, choice)
-    except ValueError:
-        return None
 
 
 def register(app: AsyncApp, responder: SlackResponder) -> None:
@@ -85,7 +73,7 @@ def register(app: AsyncApp, responder: SlackResponder) -> None:
             origin,
             actor,
             service,
-            reopen=reopen_for(action_id, choice),
+            reopen=with_choice(action_id, choice),
             context={"component": action_id, "choice": choice},
         )
         if origin.home:

@@ -68,6 +68,19 @@ def parse_component_id(value: str) -> tuple[str, list[str]]:
     return kind, args
 
 
+def with_choice(component: str, choice: str | None) -> str | None:
+    """The id a click stands for: a picker's `component` with the `choice` appended to its
+    arguments (`Picker`), a button's id as it is (no choice); None when the choice cannot be
+    part of an id (it holds the separator, or the id would be too long)."""
+    if choice is None:
+        return component
+    kind, args = parse_component_id(component)
+    try:
+        return component_id(kind, *args, choice)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """A button. `id` is the component id the platform hands back on a click."""

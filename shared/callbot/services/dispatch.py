@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from callbot.core import Core
 from callbot.errors import problem
-from callbot.replies import Actor, Reply, parse_component_id
+from callbot.replies import Actor, Reply, component_id, parse_component_id
 from callbot.services import calling, leaderboard, pledges, profile, stats, tallies
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,15 @@ _PROFILE_TOGGLES = {
 def needs_organizer(component: str) -> bool:
     """Whether the core decides this component by whether the member is an organizer."""
     return parse_component_id(component)[0] in ORGANIZER_KINDS
+
+
+def call_reopen(campaign: str | None) -> str | None:
+    """The id of a button that starts /call [campaign] again (to show a form that came too
+    late to open); None if the campaign cannot be part of an id."""
+    try:
+        return component_id("call", (campaign or "").strip())
+    except ValueError:
+        return None
 
 
 async def handle_component(
