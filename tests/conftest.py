@@ -9,9 +9,10 @@ import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callbot.config import Settings, load_settings
@@ -19,6 +20,7 @@ from callbot.core import Core
 from callbot.db.engine import create_engine, create_sessionmaker, is_sqlite
 from callbot.db.migrate import upgrade
 from callbot.db.models import Base
+from fakes.slack_world import PNG_MAGIC as PNG_MAGIC  # defined once: the fake sniffs with it
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -79,6 +81,16 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+class Seconds:
+    """A monotonic clock in seconds (like time.monotonic) that the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 11, 18, 15, 0, tzinfo=UTC))  # a Wednesday, 10:00 in New York
@@ -125,3 +137,15 @@ async def build_core(
         clock=clock,
         directory_problem=problem,
     )
+
+
+async def rows(core: Core, model: Any, *where: Any) -> list[Any]:
+    """The rows of `model` (that match `where`), in id order."""
+    async with core.sessions() as session:
+        return list(await session.scalars(select(model).where(*where).order_by(model.id)))
+
+
+async def count(core: Core, model: Any) -> int:
+    """How many rows `model` has."""
+    async with core.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)

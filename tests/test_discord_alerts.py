@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
 
 import discord_helpers
 from callbot.adapters import PostsScheduled
@@ -25,6 +24,7 @@ from callbot.replies import Action, Actor, Reply
 from callbot.services.tallies import Tally
 from callbot_discord.adapter import DiscordAdapter
 from callbot_discord.client import CallbotClient
+from conftest import PNG_MAGIC, count, rows
 from discord_helpers import Server, answer, bot_running, caught_up, private, use_fake_discord
 from fakes.discord_fake import FakeDiscord, FakeDiscordError, FakeMessage
 from fakes.discord_payloads import (
@@ -41,19 +41,8 @@ fake = discord_helpers.fake
 server = discord_helpers.server
 bot = discord_helpers.bot
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CHART = "calls-per-day.png"
 ZONE = ZoneInfo("America/New_York")  # the default time zone of a new community
-
-
-async def rows(core: Core, model: Any) -> list[Any]:
-    async with core.sessions() as session:
-        return list(await session.scalars(select(model).order_by(model.id)))
-
-
-async def count(core: Core, model: Any) -> int:
-    async with core.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def public(message: FakeMessage) -> FakeMessage:

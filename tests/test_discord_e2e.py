@@ -31,6 +31,7 @@ from callbot_discord import cli
 from callbot_discord.adapter import DiscordAdapter
 from callbot_discord.client import CallbotClient, build_client
 from callbot_discord.settings import DiscordSettings
+from conftest import count
 from discord_helpers import (
     Server,
     add_server,
@@ -38,6 +39,7 @@ from discord_helpers import (
     bot_running,
     caught_up,
     private,
+    use_fake_discord,
 )
 from fakes.discord_fake import (
     FakeDiscord,
@@ -66,11 +68,6 @@ def outcome_id(message: FakeMessage, result: str) -> str:
         c for c in message.custom_ids() if c.startswith("outcome:") and c.endswith(result)
     ]
     return custom_id
-
-
-async def outcomes_in_db(core: Core) -> int:
-    async with core.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(CallOutcome)) or 0)
 
 
 async def fill_profile(
@@ -116,7 +113,7 @@ async def test_a_new_member_calls_through_the_form_and_logs_three_outcomes(
     assert "You're done. Thank you!" in card.text()
     assert "Your completed calls for this campaign\n2" in card.text()
     assert card.custom_ids() == ["leaderboard:both-chambers:all", "mystats"]
-    assert await outcomes_in_db(core) == 3
+    assert await count(core, CallOutcome) == 3
     assert fake.channel_messages(server.channel) == []  # nothing was said in public
 
 
@@ -150,7 +147,7 @@ async def test_a_button_sent_before_a_restart_still_works(
         clicked = await fake.click(alice, card, outcome_id(card, "contact"))
         assert "Call 2 of 3" in private(answer(clicked)).text()
     assert fake.gateway_sessions == 2
-    assert await outcomes_in_db(core) == 1
+    assert await count(core, CallOutcome) == 1
 
 
 async def test_a_reconnect_between_two_clicks_changes_nothing_for_the_member(
@@ -164,7 +161,7 @@ async def test_a_reconnect_between_two_clicks_changes_nothing_for_the_member(
     card = answer(await fake.click(alice, card, outcome_id(card, "skip")))
     assert "Noted: you skipped" in card.text() and "Call 3 of 3" in card.text()
     assert fake.resumes == 1 and fake.gateway_sessions == 1
-    assert await outcomes_in_db(core) == 2
+    assert await count(core, CallOutcome) == 2
 
 
 # -- organizers -----------------------------------------------------------------------------------
@@ -257,9 +254,7 @@ async def test_two_servers_never_see_each_others_leaderboard(
 ) -> None:
     other = add_server(fake, "Shelbyville Callers")
     # Published once for every server, the way `callbot discord sync` does it.
-    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
-    monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
-    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
+    use_fake_discord(monkeypatch, fake)
     assert await cli.sync_commands(argparse.Namespace(guild=None), core.settings) == 0
     assert {c["name"] for c in fake.commands()} >= {"call", "leaderboard", "callbot"}
     async with bot_running(fake, core, None):
@@ -381,10 +376,7 @@ async def test_behind_a_long_queue_a_click_is_deferred_at_once_then_answered(
 async def test_a_click_in_flight_when_the_bot_stops_is_answered_and_kept(
     fake: FakeDiscord, core: Core, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
-    monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
-    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
-    monkeypatch.setenv("DISCORD_GUILD_READY_TIMEOUT", "0.05")
+    use_fake_discord(monkeypatch, fake)
     entered, proceed = asyncio.Event(), asyncio.Event()
     handle_component = callbot.services.handle_component
 
@@ -510,7 +502,7 @@ async def test_forget_then_mystats_shows_nothing_is_left(
 
     after = answer(await fake.slash(alice, server.guild, "mystats"))
     assert "You haven't logged a call here yet" in after.text()
-    assert await outcomes_in_db(core) == 1  # the anonymous call still counts for the server
+    assert await count(core, CallOutcome) == 1  # the anonymous call still counts for the server
 
 
 async def test_pledge_with_several_open_campaigns_asks_which(
@@ -561,11 +553,8 @@ async def test_profile_edit_opens_a_form_and_the_card_updates_in_place(
 async def test_callbot_run_serves_discord_from_its_settings(
     fake: FakeDiscord, core: Core, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
-    monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
-    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
+    use_fake_discord(monkeypatch, fake)
     monkeypatch.setenv("DISCORD_DEV_GUILD_ID", str(server.guild.id))
-    monkeypatch.setenv("DISCORD_GUILD_READY_TIMEOUT", "0.05")
     adapter = DiscordAdapter()
     assert adapter.configured({"DISCORD_TOKEN": fake.token})
     running = asyncio.create_task(adapter.run(core))
@@ -591,9 +580,7 @@ async def test_callbot_discord_sync_and_invite_talk_to_discord(
     capsys: pytest.CaptureFixture[str],
     core: Core,
 ) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", fake.token)
-    monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
-    monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
+    use_fake_discord(monkeypatch, fake)
     assert await cli.sync_commands(argparse.Namespace(guild=server.guild.id), core.settings) == 0
     assert "Published 10 commands to server" in capsys.readouterr().out
     assert fake.commands() == [] and len(fake.commands(server.guild.id)) == 10
@@ -611,9 +598,7 @@ async def test_shards_share_the_servers_and_each_answers_its_own(
             assert len(servers) < 8, "the fake keeps putting servers on one shard"
             servers.append(add_server(fake, f"Server {len(servers)}"))
             fake.new_id()  # an odd number of ids per server, so the next one may change shard
-        monkeypatch.setenv("DISCORD_TOKEN", fake.token)
-        monkeypatch.setenv("DISCORD_API_BASE", fake.api_base)
-        monkeypatch.setenv("DISCORD_GATEWAY_URL", fake.gateway_url)
+        use_fake_discord(monkeypatch, fake)
         assert await cli.sync_commands(argparse.Namespace(guild=None), core.settings) == 0
         settings = DiscordSettings(
             token=fake.token, shard_count=2, guild_ready_timeout=0.05, _env_file=None

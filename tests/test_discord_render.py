@@ -31,6 +31,7 @@ from callbot_discord.render import (
     render_modal,
     truncate,
 )
+from conftest import PNG_MAGIC
 
 OUTCOME = "outcome:clean-air:abcd1234:A000001:"
 CALL = Reply(
@@ -79,7 +80,7 @@ PROFILE_FORM = Form(
 
 
 CHART = Image(
-    data=b"\x89PNG\r\n\x1a\nchart",
+    data=PNG_MAGIC + b"chart",
     filename="calls-per-day.png",
     alt="Completed calls per day: Call the Governor: Nov 17 2, Nov 18 5",
 )

@@ -27,7 +27,9 @@ from slack_sdk.oauth.installation_store import FileInstallationStore
 from slack_sdk.oauth.state_store import FileOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from conftest import PNG_MAGIC
 from fakes.errors import take_errors
+from fakes.signal import Signal
 from fakes.slack_blocks import (
     blocks_problems,
     mention_problems,
@@ -45,7 +47,6 @@ from fakes.slack_fake import (
     serving_bolt_http,
 )
 from fakes.slack_payloads import sign, url_verification
-from fakes.slack_world import Signal
 
 MODES = ["http", "socket"]
 
@@ -1097,7 +1098,7 @@ async def test_the_web_api_with_a_raw_client() -> None:
         assert fake.errors == []
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40  # enough of a PNG for the fake to sniff
+PNG = PNG_MAGIC + b"\x00" * 40  # enough of a PNG for the fake to sniff
 
 
 async def test_slack_sdks_files_upload_v2_shares_a_file_in_a_channel_a_thread_or_nowhere() -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
 
 from callbot.adapters import PostsScheduled
 from callbot.alerts.posts import alert_post
@@ -20,6 +19,7 @@ from callbot.replies import OPEN_FORM_LABEL, Image, Reply
 from callbot.services.tallies import Tally
 from callbot_slack.adapter import SlackAdapter
 from callbot_slack.app import SlackApp
+from conftest import PNG_MAGIC, count, rows
 from fakes.errors import take_errors
 from fakes.slack_fake import FakeMessage, FakeSlack
 from test_slack_e2e import (  # the shared end-to-end fixtures and helpers
@@ -39,18 +39,7 @@ from test_slack_e2e import (  # the shared end-to-end fixtures and helpers
 
 __all__ = ["core", "fake", "mode", "slack", "team"]  # fixtures, used by name
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-async def rows(core: Core, model: Any, *where: Any) -> list[Any]:
-    async with core.sessions() as session:
-        return list(await session.scalars(select(model).where(*where).order_by(model.id)))
-
-
-async def count(core: Core, model: Any) -> int:
-    async with core.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def users_info_calls(fake: FakeSlack) -> int:

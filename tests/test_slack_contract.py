@@ -34,8 +34,8 @@ from callbot_slack.components import chosen
 from callbot_slack.render import submitted_values
 from callbot_slack.responder import Origin
 from fakes import slack_payloads as payloads
+from fakes.signal import Signal
 from fakes.slack_fake import FakeSlack, FakeView
-from fakes.slack_world import Signal
 
 SECRET = "contract-signing-secret"
 TEAM, USER, CHANNEL, BOT_USER = "T0CB1SPR1", "U0CB1AL1C", "C0CB1GEN1", "U0CB1B0T1"

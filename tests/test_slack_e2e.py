@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import callbot.services
@@ -31,7 +31,7 @@ from callbot_slack.adapter import SlackAdapter
 from callbot_slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, SlackApp, build_slack_app
 from callbot_slack.server import connected_socket_mode, serving_http
 from callbot_slack.settings import SlackSettings
-from conftest import FIXTURES, Clock, build_core, make_settings
+from conftest import FIXTURES, Clock, build_core, count, make_settings
 from fakes.errors import take_errors
 from fakes.slack_fake import (
     FakeAction,
@@ -173,11 +173,6 @@ def outcome_id(message: FakeMessage, result: str) -> str:
     return found
 
 
-async def outcomes_in_db(core: Core) -> int:
-    async with core.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(CallOutcome)) or 0)
-
-
 async def call_card(fake: FakeSlack, team: Team, campaign: str = "both-chambers") -> FakeMessage:
     """A new member runs /call and fills in the form: their first call card."""
     opened = await fake.slash(team.member, team.channel, "/call", campaign)
@@ -224,7 +219,7 @@ async def test_a_new_member_calls_through_the_form_and_logs_three_outcomes(
     done = await answered(await fake.click(alice, card, outcome_id(card, "unavailable")))
     assert "You're done. Thank you!" in done.visible_text()
     assert done.action_ids() == ["leaderboard:both-chambers:all", "mystats"]
-    assert await outcomes_in_db(core) == 3
+    assert await count(core, CallOutcome) == 3
     assert fake.channel_messages(team.channel) == []  # nothing was said in public
     assert submitted.response_action is None
 
@@ -251,7 +246,7 @@ async def test_a_button_sent_before_a_restart_still_works(
     async with slack_running(fake, core, mode, team):
         clicked = await answered(await fake.click(team.member, card, outcome_id(card, "contact")))
         assert "Call 2 of 3" in clicked.visible_text()
-    assert await outcomes_in_db(core) == 1
+    assert await count(core, CallOutcome) == 1
 
 
 async def test_a_reconnect_between_two_clicks_changes_nothing_for_the_member(
@@ -264,7 +259,7 @@ async def test_a_reconnect_between_two_clicks_changes_nothing_for_the_member(
         await fake.disconnect_sockets()  # Slack asks the app to reconnect
         card = await answered(await fake.click(team.member, card, outcome_id(card, "skip")))
         assert "Noted: you skipped" in card.visible_text() and "Call 3 of 3" in card.visible_text()
-    assert await outcomes_in_db(core) == 2
+    assert await count(core, CallOutcome) == 2
 
 
 async def test_an_expired_trigger_becomes_a_button_that_opens_the_form(
@@ -410,7 +405,7 @@ async def test_forged_or_stale_requests_are_refused(fake: FakeSlack, core: Core)
             timestamp=int(time.time()) - 6 * 60,
         )
         assert stale[0] == 401
-    assert await outcomes_in_db(core) == 0
+    assert await count(core, CallOutcome) == 0
 
 
 # -- members --------------------------------------------------------------------------------------
@@ -428,7 +423,7 @@ async def test_forget_then_mystats_shows_nothing_is_left(
     assert "erased" in erased.visible_text().lower()
     stats = await answered(await fake.slash(alice, team.channel, "/mystats"))
     assert "You haven't logged a call here yet" in stats.visible_text()
-    assert await outcomes_in_db(core) == 1  # the call still counts, linked to no one
+    assert await count(core, CallOutcome) == 1  # the call still counts, linked to no one
 
 
 async def test_text_after_a_command_is_read_forgivingly(

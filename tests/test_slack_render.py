@@ -33,6 +33,7 @@ from callbot_slack.render import (
     reply_blocks,
     submitted_values,
 )
+from conftest import PNG_MAGIC
 from fakes.slack_blocks import mention_problems, message_problems, view_problems
 
 
@@ -180,7 +181,7 @@ def test_the_home_tab_joins_sections_within_the_view_limit() -> None:
 
 
 def test_a_picture_is_described_where_it_is_not_uploaded() -> None:
-    chart = Image(b"\x89PNG\r\n\x1a\n", "chart.png", "Calls per day: Nov 05 3 <!channel>")
+    chart = Image(PNG_MAGIC, "chart.png", "Calls per day: Nov 05 3 <!channel>")
     reply = Reply(text="Tally", title="Tally", image=chart, actions=(Action("call:x", "Call now"),))
     blocks = reply_blocks(reply)
     stand_in = blocks[-2]

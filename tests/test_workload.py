@@ -8,15 +8,7 @@ import asyncio
 import pytest
 
 from callbot.workload import FIRST_GUESS, Workload
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
+from conftest import Seconds
 
 WAIT = 5.0  # seconds a wait for something that must happen may take at most
 
@@ -83,7 +75,7 @@ async def test_at_most_concurrency_services_run_and_the_rest_start_in_arrival_or
 
 
 async def test_the_expected_wait_follows_the_queue_and_its_measured_pace() -> None:
-    clock = ManualClock()
+    clock = Seconds()
     workload, gate = Workload(concurrency=1, clock=clock), Gate()
     assert workload.expected_wait() == pytest.approx(FIRST_GUESS)  # idle: one service's time
     tasks = await queued(workload, gate, range(12))

@@ -272,25 +272,26 @@ class _Checker:
         self.boolean(f"{path}.emoji", obj.get("emoji"))
         self.boolean(f"{path}.verbatim", obj.get("verbatim"))
 
-    def block_id(self, path: str, block: dict[str, Any]) -> None:
-        block_id = block.get("block_id")
-        if block_id is None:
+    def unique_id(
+        self, path: str, owner: dict[str, Any], key: str, seen: set[str], scope: str = ""
+    ) -> None:
+        """`owner[key]` (a block_id or an action_id), when given: 1 to 255 characters, and
+        not one of `seen` (the ids of its scope so far)."""
+        value = owner.get(key)
+        if value is None:
             return
-        self.string(f"{path}.block_id", block_id, max_len=255, min_len=1)
-        if isinstance(block_id, str):
-            if block_id in self.block_ids:
-                self.problem(f"{path}.block_id", f"duplicate block_id {block_id!r}")
-            self.block_ids.add(block_id)
+        self.string(f"{path}.{key}", value, max_len=255, min_len=1)
+        if isinstance(value, str):
+            if value in seen:
+                self.problem(f"{path}.{key}", f"duplicate {key} {value!r}{scope}")
+            seen.add(value)
 
-    def action_id(self, path: str, element: dict[str, Any]) -> None:
-        action_id = element.get("action_id")
-        if action_id is None:
-            return
-        self.string(f"{path}.action_id", action_id, max_len=255, min_len=1)
-        if isinstance(action_id, str):
-            if action_id in self.action_ids:
-                self.problem(f"{path}.action_id", f"duplicate action_id {action_id!r} in a block")
-            self.action_ids.add(action_id)
+    def image(self, path: str, image: dict[str, Any]) -> None:
+        """What an image block and an image element share: a source and its alt text."""
+        if image.get("image_url") is None and image.get("slack_file") is None:
+            self.problem(path, "an image needs image_url or slack_file")
+        self.string(f"{path}.image_url", image.get("image_url"), max_len=3000, min_len=1)
+        self.string(f"{path}.alt_text", image.get("alt_text"), max_len=2000, required=True)
 
     # -- blocks ---------------------------------------------------------------------------------
 
@@ -316,7 +317,7 @@ class _Checker:
         if kind == "input" and self.surface == "message":
             self.problem(path, "input blocks are only allowed in modals and Home tabs")
         self.keys(path, block, BLOCK_KEYS[kind])
-        self.block_id(path, block)
+        self.unique_id(path, block, "block_id", self.block_ids)
         self.action_ids = set()  # action_ids are unique per block
         getattr(self, f"block_{kind}")(path, block)
 
@@ -372,10 +373,7 @@ class _Checker:
             self.element(f"{path}.elements[{index}]", item, ACTIONS_ELEMENTS)
 
     def block_image(self, path: str, block: dict[str, Any]) -> None:
-        if block.get("image_url") is None and block.get("slack_file") is None:
-            self.problem(path, "an image needs image_url or slack_file")
-        self.string(f"{path}.image_url", block.get("image_url"), max_len=3000, min_len=1)
-        self.string(f"{path}.alt_text", block.get("alt_text"), max_len=2000, required=True)
+        self.image(path, block)
         if block.get("title") is not None:
             self.text(f"{path}.title", block.get("title"), plain=True, max_len=2000)
 
@@ -421,7 +419,7 @@ class _Checker:
         if kind not in allowed:
             self.problem(path, f"a {kind} element is not allowed here")
         self.keys(path, element, ELEMENT_KEYS[kind])
-        self.action_id(path, element)
+        self.unique_id(path, element, "action_id", self.action_ids, " in a block")
         if element.get("placeholder") is not None:
             self.text(f"{path}.placeholder", element["placeholder"], plain=True, max_len=150)
         if element.get("confirm") is not None:
@@ -430,10 +428,7 @@ class _Checker:
         if kind == "button":
             self.button(path, element)
         elif kind == "image":
-            if element.get("image_url") is None and element.get("slack_file") is None:
-                self.problem(path, "an image needs image_url or slack_file")
-            self.string(f"{path}.image_url", element.get("image_url"), max_len=3000, min_len=1)
-            self.string(f"{path}.alt_text", element.get("alt_text"), max_len=2000, required=True)
+            self.image(path, element)
         elif kind in ("static_select", "multi_static_select"):
             self.static_select(path, element)
         elif kind == "overflow":
