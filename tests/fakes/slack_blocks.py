@@ -196,10 +196,6 @@ _LINKED_CROWD = re.compile(r"(?<![\w<])@(?:everyone|channel|here)\b")
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
 class _Checker:
     """Collects the problems of one message or view."""
 

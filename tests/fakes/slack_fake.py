@@ -594,13 +594,6 @@ class FakeSlack:
         """The recorded calls of one Web API method."""
         return [r for r in self.requests if r.method == method]
 
-    async def wait_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[ApiCall]:
-        """Wait until `count` calls of `method` arrived; return them."""
-        await self.state.wait_until(
-            lambda: len(self.calls(method)) >= count, timeout, f"{count} x {method}"
-        )
-        return self.calls(method)
-
     async def wait_until(self, predicate: Any, timeout: float = 5.0, what: str = "") -> None:
         """Wait until `predicate()` holds (re-checked on every change of the fake)."""
         await self.state.wait_until(predicate, timeout, what or "a condition")
