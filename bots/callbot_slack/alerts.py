@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -29,8 +29,15 @@ from callbot.services.common import default_campaign
 from callbot.services.communities import SetupValues
 from callbot_slack.actors import actor_from, organizer_actor
 from callbot_slack.commands import usage_of
-from callbot_slack.render import METADATA_MAX, OPTION_TEXT_MAX, plain, truncate
-from callbot_slack.responder import Origin, SlackResponder
+from callbot_slack.render import (
+    METADATA_MAX,
+    campaign_option,
+    channel_select,
+    plain,
+    submitted_element,
+    truncate,
+)
+from callbot_slack.responder import Origin, Service, SlackResponder, read_metadata
 from callbot_slack.setup import open_organizer_form
 
 log = logging.getLogger(__name__)
@@ -53,8 +60,6 @@ WHEN_MAX = 100
 #: What Slack sends as the name of a conversation that has none to show.
 UNNAMED = frozenset({"", "privategroup", "directmessage"})
 
-Service = Callable[[Actor], Awaitable[Reply]]
-
 
 def channel_name_of(body: dict[str, Any]) -> str:
     """The name of the conversation a command or click came from ("" if Slack gave none)."""
@@ -74,13 +79,7 @@ def alert_modal(
     """The alert form: the featured (or only) open campaign and the community's alert channel
     (else the one it was opened from) chosen already. Pure."""
     entries = core.campaigns.open_campaigns(core.clock())[:100]
-    options = [
-        {
-            "text": plain(f"{entry.spec.title} ({entry.spec.slug})", OPTION_TEXT_MAX),
-            "value": entry.spec.slug,
-        }
-        for entry in entries
-    ]
+    options = [campaign_option(entry) for entry in entries]
     blocks: list[dict[str, Any]] = []
     if options:  # none open: the core says so when the form comes back
         campaign: dict[str, Any] = {
@@ -100,23 +99,15 @@ def alert_modal(
                 "element": campaign,
             }
         )
-    channel: dict[str, Any] = {
-        "type": "conversations_select",
-        "action_id": "channel",
-        "placeholder": plain("Choose a channel", 150),
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
     current = values.alert_channel_id or (
         origin.channel_id if (origin.channel_id or "").startswith(("C", "G")) else None
     )
-    if current:
-        channel["initial_conversation"] = current
     blocks += [
         {
             "type": "input",
             "block_id": "channel",
             "label": plain("Post it in", 2000),
-            "element": channel,
+            "element": channel_select("channel", current, placeholder="Choose a channel"),
         },
         {
             "type": "input",
@@ -159,20 +150,10 @@ def alert_modal(
 
 def submitted_alert(view: dict[str, Any]) -> dict[str, Any]:
     """draft_alert's arguments from the alert modal's submitted view."""
-    values = (view.get("state") or {}).get("values") or {}
-
-    def element(block: str) -> dict[str, Any]:
-        found = (values.get(block) or {}).get(block) or {}
-        return found if isinstance(found, dict) else {}
-
+    element = partial(submitted_element, view.get("state") or {})
     campaign = (element("campaign").get("selected_option") or {}).get("value")
     channel_id = str(element("channel").get("selected_conversation") or "")
-    try:
-        metadata = json.loads(str(view.get("private_metadata") or "{}"))
-    except ValueError:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        metadata = {}
+    metadata = read_metadata(str(view.get("private_metadata") or ""))
     name = str(metadata.get("channel_name") or "")
     same_channel = bool(name) and channel_id == metadata.get("channel")
     return {

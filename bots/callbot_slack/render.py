@@ -17,6 +17,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from callbot.campaigns import CatalogEntry
 from callbot.markup import InlineStyle, translate_inline
 from callbot.replies import Action, Fact, Form, FormField, Image, Picker, Reply, Style, Tone
 from callbot.safety import neutralize_mentions
@@ -286,6 +287,36 @@ def submitted_values(state: dict[str, Any]) -> dict[str, str]:
                 value = chosen.get("value")
             values[str(block_id)] = str(value or "")
     return values
+
+
+def submitted_element(state: dict[str, Any], block: str) -> dict[str, Any]:
+    """What a view submission's `state` holds for the element named `block` (its block_id
+    and its action_id alike); {} if nothing."""
+    found = ((state.get("values") or {}).get(block) or {}).get(block) or {}
+    return found if isinstance(found, dict) else {}
+
+
+# -- the elements of the organizers' own modals (setup, alerts) ----------------------------------
+
+
+def campaign_option(entry: CatalogEntry) -> dict[str, Any]:
+    """A campaign as an option of a static select."""
+    return {
+        "text": plain(f"{entry.spec.title} ({entry.spec.slug})", OPTION_TEXT_MAX),
+        "value": entry.spec.slug,
+    }
+
+
+def channel_select(action_id: str, initial: str | None, *, placeholder: str = "") -> dict[str, Any]:
+    """A select of the channels a post can go to (public and private ones, no direct
+    messages), with `initial` chosen already."""
+    select: dict[str, Any] = {"type": "conversations_select", "action_id": action_id}
+    if placeholder:
+        select["placeholder"] = plain(placeholder, PLACEHOLDER_MAX)
+    select["filter"] = {"include": ["public", "private"], "exclude_bot_users": True}
+    if initial:
+        select["initial_conversation"] = initial
+    return select
 
 
 def render_home(sections: Sequence[Reply]) -> dict[str, Any]:

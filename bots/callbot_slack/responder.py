@@ -98,18 +98,23 @@ class Origin:
     @staticmethod
     def of_submission(team_id: str, user_id: str, private_metadata: str) -> Origin:
         """The origin a modal remembered (`modal_metadata`), for its submission's answer."""
-        try:
-            metadata = json.loads(private_metadata or "{}")
-        except ValueError:
-            metadata = {}
-        if not isinstance(metadata, dict):
-            metadata = {}
+        metadata = read_metadata(private_metadata)
         return Origin(
             team_id,
             user_id,
             channel_id=str(metadata.get("channel") or "") or None,
             home=bool(metadata.get("home")),
         )
+
+
+def read_metadata(private_metadata: str) -> dict[str, Any]:
+    """A modal's `private_metadata` (JSON that `Origin.modal_metadata` and the forms wrote):
+    {} when it is empty or not an object."""
+    try:
+        metadata = json.loads(private_metadata or "{}")
+    except ValueError:
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
 
 
 class SlackResponder:
@@ -137,9 +142,8 @@ class SlackResponder:
         *,
         reopen: str | None,
         context: Mapping[str, object],
-    ) -> Reply:
-        """Run `service` in turn and send its reply; returns what was sent (for follow-ups
-        such as refreshing the App Home). Never raises."""
+    ) -> None:
+        """Run `service` in turn and send its reply. Never raises."""
         full_context = {"team": origin.team_id, "user": origin.user_id, **context}
         with self.workload.tracking():
             try:
@@ -147,7 +151,6 @@ class SlackResponder:
             except Exception as exc:
                 reply = apology(log, exc, platform=PLATFORM, **full_context)
             await self.send(client, origin, reply, reopen=reopen, context=full_context)
-            return reply
 
     async def send(
         self,

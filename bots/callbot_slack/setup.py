@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,7 +21,7 @@ from callbot.errors import apology, problem
 from callbot.replies import Actor, Reply
 from callbot.services.communities import SetupValues, configure_community, setup_values
 from callbot_slack.actors import PLATFORM, organizer_actor
-from callbot_slack.render import OPTION_TEXT_MAX, plain
+from callbot_slack.render import campaign_option, channel_select, plain, submitted_element
 from callbot_slack.responder import Origin, SlackResponder, open_modal
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,6 @@ def setup_modal(core: Core, values: SetupValues, metadata: dict[str, str]) -> di
     organizers: dict[str, Any] = {"type": "multi_users_select", "action_id": "organizers"}
     if values.organizer_user_ids:
         organizers["initial_users"] = list(values.organizer_user_ids)
-    channel: dict[str, Any] = {
-        "type": "conversations_select",
-        "action_id": "alert_channel",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if values.alert_channel_id:
-        channel["initial_conversation"] = values.alert_channel_id
     blocks: list[dict[str, Any]] = [
         {
             "type": "input",
@@ -62,13 +56,7 @@ def setup_modal(core: Core, values: SetupValues, metadata: dict[str, str]) -> di
             },
         },
     ]
-    options = [
-        {
-            "text": plain(f"{entry.spec.title} ({entry.spec.slug})", OPTION_TEXT_MAX),
-            "value": entry.spec.slug,
-        }
-        for entry in core.campaigns.all()[:100]
-    ]
+    options = [campaign_option(entry) for entry in core.campaigns.all()[:100]]
     if options:
         featured: dict[str, Any] = {
             "type": "static_select",
@@ -94,7 +82,7 @@ def setup_modal(core: Core, values: SetupValues, metadata: dict[str, str]) -> di
             "block_id": "alert_channel",
             "optional": True,
             "label": plain("Channel for action alerts and tallies", 2000),
-            "element": channel,
+            "element": channel_select("alert_channel", values.alert_channel_id),
         },
         {
             "type": "input",
@@ -122,12 +110,7 @@ def setup_modal(core: Core, values: SetupValues, metadata: dict[str, str]) -> di
 
 def chosen_settings(state: dict[str, Any]) -> dict[str, Any]:
     """configure_community's arguments from the setup modal's submitted state."""
-    values = state.get("values") or {}
-
-    def element(block: str) -> dict[str, Any]:
-        found = (values.get(block) or {}).get(block) or {}
-        return found if isinstance(found, dict) else {}
-
+    element = partial(submitted_element, state)
     featured = element("featured").get("selected_option") or {}
     return {
         "organizer_user_ids": list(element("organizers").get("selected_users") or []),
