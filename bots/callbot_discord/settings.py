@@ -8,10 +8,10 @@ from typing import Annotated
 
 import yarl
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from callbot.config import SettingsError
+from callbot.config import read_settings
 
 API_VERSION = "v10"
 _VERSIONED = re.compile(r"/v\d+$")
@@ -119,17 +119,9 @@ class DiscordSettings(BaseSettings):
 
 def load_discord_settings(**overrides: object) -> DiscordSettings:
     """Read the settings, turning any bad value into one message naming the variable."""
-    try:
-        return DiscordSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            message = error["msg"].removeprefix("Value error, ")
-            if error["loc"]:
-                problems.append(f"DISCORD_{str(error['loc'][0]).upper()} {message}")
-            else:
-                problems.append(message)
-        raise SettingsError("Bad Discord configuration: " + "; ".join(problems)) from None
+    return read_settings(
+        DiscordSettings, overrides, prefix="DISCORD_", what="Discord configuration"
+    )
 
 
 def token_present(environ: Mapping[str, str], env_file: str | None = ".env") -> bool:

@@ -7,10 +7,10 @@ from typing import Literal
 
 import yarl
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from callbot.config import SettingsError
+from callbot.config import read_settings
 
 SOCKET_MODE = ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN")
 HTTP_MODE = ("SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
@@ -105,17 +105,7 @@ class SlackSettings(BaseSettings):
 
 def load_slack_settings(**overrides: object) -> SlackSettings:
     """Read the settings, turning any bad value into one message naming the variable."""
-    try:
-        return SlackSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            message = error["msg"].removeprefix("Value error, ")
-            if error["loc"]:
-                problems.append(f"SLACK_{str(error['loc'][0]).upper()} {message}")
-            else:
-                problems.append(message)
-        raise SettingsError("Bad Slack configuration: " + "; ".join(problems)) from None
+    return read_settings(SlackSettings, overrides, prefix="SLACK_", what="Slack configuration")
 
 
 def credentials_present(environ: Mapping[str, str], env_file: str | None = ".env") -> bool:

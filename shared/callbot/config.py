@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+_Model = TypeVar("_Model", bound=BaseSettings)
 
 
 class SettingsError(Exception):
@@ -99,12 +103,26 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning any bad value into one message naming the variable."""
+    return read_settings(Settings, overrides, unnamed="settings")
+
+
+def read_settings(
+    model: type[_Model],
+    overrides: Mapping[str, object],
+    *,
+    prefix: str = "",
+    what: str = "configuration",
+    unnamed: str = "",
+) -> _Model:
+    """`model(**overrides)` (the environment and `.env` as the model reads them), turning any
+    bad value into one SettingsError ("Bad <what>: ...") naming each variable: `prefix` and
+    the field's name, upper-cased; a problem of no one field is named `unnamed` (if given)."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return model(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{variable} {message}")
-        raise SettingsError("Bad configuration: " + "; ".join(problems)) from None
+            variable = f"{prefix}{error['loc'][0]}".upper() if error["loc"] else unnamed
+            problems.append(f"{variable} {message}" if variable else message)
+        raise SettingsError(f"Bad {what}: " + "; ".join(problems)) from None
