@@ -15,6 +15,8 @@ import discord
 from discord import app_commands
 
 from callbot.alerts.posts import MESSAGE_MAX
+from callbot.alerts.schedules import WHEN_EXAMPLES as WHEN_EXAMPLES  # re-exported
+from callbot.alerts.schedules import WHEN_MAX, schedule_suggestions
 from callbot.alerts.service import (
     cancel_alert,
     draft_alert,
@@ -31,38 +33,16 @@ from callbot_discord.responder import responder_of
 log = logging.getLogger(__name__)
 
 GROUP_NAME = "alert"
-WHEN_MAX = 100
 CHOICE_VALUE_MAX = 100
 ALERT_ID_MAX = 2**53  # Discord's integer options stop here
 ORGANIZERS_ONLY = discord.Permissions(manage_guild=True)
 
-#: What `when` suggests before anything is typed (each one reads as the core expects).
-WHEN_EXAMPLES = (
-    "tomorrow 18:00",
-    "daily 18:00",
-    "weekdays 09:30",
-    "mondays 18:00",
-    "weekly friday 12:00",
-    "cron 0 18 * * 1-5",
-)
-#: Put before a time of day typed alone ("7pm"), which is not a schedule by itself.
-REPEATS = ("tomorrow", "daily", "weekdays", "mondays", "fridays")
-
 
 def when_choices(typed: str) -> list[app_commands.Choice[str]]:
-    """Suggestions for `when`: what was typed (Discord sends it as is anyway), the examples
-    containing it, or, for a bare time of day, that time with the usual repeats."""
-    text = " ".join(typed.split())[:WHEN_MAX]
-    if not text:
-        found = list(WHEN_EXAMPLES)
-    else:
-        needle = text.casefold()
-        found = [text, *(example for example in WHEN_EXAMPLES if needle in example)]
-        if len(found) == 1 and text[0].isdigit():
-            found += [f"{repeat} {text}" for repeat in REPEATS]
+    """The core's suggestions for `when` (`schedule_suggestions`), as Discord offers them."""
     # Discord takes values of at most 100 characters; a longer one could not be picked.
-    unique = [item for item in dict.fromkeys(found) if len(item) <= CHOICE_VALUE_MAX]
-    return [app_commands.Choice(name=item, value=item) for item in unique[:CHOICES_MAX]]
+    found = [item for item in schedule_suggestions(typed) if len(item) <= CHOICE_VALUE_MAX]
+    return [app_commands.Choice(name=item, value=item) for item in found[:CHOICES_MAX]]
 
 
 async def _when(

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.alerts import service as alerts
 from callbot.alerts.posts import MESSAGE_MAX
+from callbot.alerts.schedules import WHEN_MAX
 from callbot.core import Core
 from callbot.errors import problem
 from callbot.replies import OPEN_FORM_LABEL, Action, Actor, Reply, Style, component_id
@@ -56,7 +57,6 @@ WHEN_HINT = (
     "For example “tomorrow 18:00”, “daily 18:00”, “weekdays 9:30”, “mondays 6pm” or "
     "“cron 0 18 * * 1-5”, in the community's time zone."
 )
-WHEN_MAX = 100
 #: What Slack sends as the name of a conversation that has none to show.
 UNNAMED = frozenset({"", "privategroup", "directmessage"})
 

@@ -256,3 +256,34 @@ def parse_schedule(text: str, zone: ZoneInfo, now: datetime) -> Schedule:
     if any(gap < MIN_GAP for gap in gaps):
         raise UserError("Alerts can be posted at most once an hour; members would mute more.")
     return schedule
+
+
+# -- suggesting schedules while an organizer types one --------------------------------------------
+
+#: The longest schedule an organizer may type (what the adapters' inputs accept).
+WHEN_MAX = 100
+#: What is suggested before anything is typed (each one reads as `parse_schedule` expects).
+WHEN_EXAMPLES = (
+    "tomorrow 18:00",
+    "daily 18:00",
+    "weekdays 09:30",
+    "mondays 18:00",
+    "weekly friday 12:00",
+    "cron 0 18 * * 1-5",
+)
+#: Put before a time of day typed alone ("7pm"), which is not a schedule by itself.
+WHEN_REPEATS = ("tomorrow", "daily", "weekdays", "mondays", "fridays")
+
+
+def schedule_suggestions(typed: str) -> list[str]:
+    """Schedules to suggest as an organizer types `typed`: the examples before anything is
+    typed; else what was typed (spaces tidied, as it will be read) and the examples containing
+    it, or, for a bare time of day, that time with the usual repeats. No repeats. Pure."""
+    text = " ".join(typed.split())[:WHEN_MAX]
+    if not text:
+        return list(WHEN_EXAMPLES)
+    needle = text.casefold()
+    found = [text, *(example for example in WHEN_EXAMPLES if needle in example)]
+    if len(found) == 1 and text[0].isdigit():
+        found += [f"{repeat} {text}" for repeat in WHEN_REPEATS]
+    return list(dict.fromkeys(found))
