@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 #: How long after receipt an answer may take before we defer; Discord's own deadline is 3 s.
 RESPONSE_BUDGET = 2.0
 UNKNOWN_INTERACTION = 10062
-#: The queue's pace is measured on the past; while a burst builds up it only gets slower.
-SAFETY = 0.5
 #: An interaction apparently older than this means our clock is off, not that it waited.
 CLOCK_SKEW_LIMIT = 30.0
 
@@ -218,7 +216,7 @@ class Responder:
         ahead), or does not, defer first and keep waiting for it."""
         task = asyncio.ensure_future(work)
         remaining = deadline - asyncio.get_running_loop().time()
-        if self.workload.expected_wait() < remaining * SAFETY:
+        if self.workload.likely_within(remaining):
             try:
                 # shield: the deadline must not cancel the work, only hurry the answer.
                 return await asyncio.wait_for(asyncio.shield(task), remaining)

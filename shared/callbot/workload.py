@@ -8,7 +8,7 @@ Every adapter runs its services through one `Workload`:
 - `expected_wait()` says how long a request arriving now would take to be served, from how
   many wait and how fast turns have recently been coming free. An adapter that must
   acknowledge within a deadline (Discord's 3 s) acknowledges first when the answer will not
-  make it, instead of finding out when the deadline is near.
+  make it (`likely_within`), instead of finding out when the deadline is near.
 - `drain()` lets the requests in flight finish at shutdown, so a restart loses no click.
 """
 
@@ -27,6 +27,9 @@ DRAIN_SECONDS = 8.0
 FIRST_GUESS = 0.02
 #: Weight of the newest measurement in the running averages: recent load counts most.
 SMOOTHING = 0.2
+#: The estimate is measured on the past; while a burst builds up the queue only gets slower,
+#: so `likely_within` wants it to fit this share of the time left.
+SAFETY = 0.5
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -68,6 +71,11 @@ class Workload:
         when every turn is taken, then its own time."""
         ahead = self._waiting + (1 if self._running >= self.concurrency else 0)
         return ahead * self._pace + self._hold
+
+    def likely_within(self, seconds: float) -> bool:
+        """Whether a service asked for now will likely be done within `seconds` (with room to
+        spare: `SAFETY`). An adapter with a deadline acknowledges first when it will not."""
+        return self.expected_wait() < seconds * SAFETY
 
     async def run(
         self, service: Callable[_P, Awaitable[_T]], *args: _P.args, **kwargs: _P.kwargs
