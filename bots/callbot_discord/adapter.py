@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 
 import aiohttp
 import discord
@@ -25,6 +25,17 @@ def _settings_with_token() -> tuple[DiscordSettings, str]:
     if settings.token is None:
         raise SettingsError("DISCORD_TOKEN is not set")
     return settings, settings.token.get_secret_value()
+
+
+@contextmanager
+def _login_errors() -> Iterator[None]:
+    """A refused token or an unreachable Discord, as the one line `callbot run` shows."""
+    try:
+        yield
+    except discord.LoginFailure as exc:
+        raise SettingsError(f"Discord refused DISCORD_TOKEN ({exc}); check it") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise StartupError(f"cannot reach Discord at {discord.http.Route.BASE}: {exc}") from None
 
 
 class DiscordAdapter:
@@ -63,14 +74,8 @@ class DiscordAdapter:
         apply_endpoints(settings)
         client = rest_client()
         async with client:
-            try:
+            with _login_errors():
                 await client.login(token)
-            except discord.LoginFailure as exc:
-                raise SettingsError(f"Discord refused DISCORD_TOKEN ({exc}); check it") from None
-            except (aiohttp.ClientError, OSError) as exc:
-                raise StartupError(
-                    f"cannot reach Discord at {discord.http.Route.BASE}: {exc}"
-                ) from None
             yield DiscordNotifier(client, verify_with_cache=False)
 
     async def run(self, core: Core) -> None:
@@ -78,13 +83,8 @@ class DiscordAdapter:
         settings, _ = _settings_with_token()
         self.client = build_client(core, settings)
         try:
-            await serve(self.client)
-        except discord.LoginFailure as exc:
-            raise SettingsError(f"Discord refused DISCORD_TOKEN ({exc}); check it") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise StartupError(
-                f"cannot reach Discord at {discord.http.Route.BASE}: {exc}"
-            ) from None
+            with _login_errors():
+                await serve(self.client)
         finally:
             self.client = None
 
