@@ -8,7 +8,6 @@ every option goes as typed to one service of `callbot.alerts.service`.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import discord
@@ -26,11 +25,9 @@ from callbot.alerts.service import (
 )
 from callbot.replies import Actor, Reply
 from callbot.services.help import ORGANIZER_COMMANDS
-from callbot_discord.choices import CHOICES_MAX
+from callbot_discord.choices import CHOICES_MAX, safe_choices
 from callbot_discord.commands import CAMPAIGN_HELP, any_campaigns, describe, open_campaigns
 from callbot_discord.responder import responder_of
-
-log = logging.getLogger(__name__)
 
 GROUP_NAME = "alert"
 CHOICE_VALUE_MAX = 100
@@ -45,14 +42,7 @@ def when_choices(typed: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=item, value=item) for item in found[:CHOICES_MAX]]
 
 
-async def _when(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        return when_choices(current)
-    except Exception:
-        log.exception("when autocomplete failed")
-        return []
+_when = safe_choices("when", lambda interaction, typed: when_choices(typed))
 
 
 def alert_group() -> app_commands.Group:

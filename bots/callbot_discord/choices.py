@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Coroutine
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
+import discord
 from discord import app_commands
 
 from callbot.campaigns import CatalogEntry
 from callbot.core import Core
+
+log = logging.getLogger(__name__)
+
+Choices = list[app_commands.Choice[str]]
+#: An autocomplete callback, as discord.py calls it with what the member has typed so far.
+Autocomplete = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, Choices]]
 
 CHOICES_MAX = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_NAME_MAX = 100
@@ -62,3 +72,20 @@ def timezone_choices(typed: str) -> list[app_commands.Choice[str]]:
     common = [zone for zone in COMMON_ZONES if _matches(typed, zone)]
     others = [zone for zone in _all_zones() if zone not in COMMON_ZONES and _matches(typed, zone)]
     return [app_commands.Choice(name=zone, value=zone) for zone in (common + others)[:CHOICES_MAX]]
+
+
+def safe_choices(
+    what: str, choices: Callable[[discord.Interaction[Any], str], Choices]
+) -> Autocomplete:
+    """An autocomplete callback offering `choices(interaction, typed)`; if that fails, the
+    failure is logged ("<what> autocomplete failed") and nothing is offered (the member can
+    still type)."""
+
+    async def autocomplete(interaction: discord.Interaction[Any], current: str) -> Choices:
+        try:
+            return choices(interaction, current)
+        except Exception:
+            log.exception("%s autocomplete failed", what)
+            return []
+
+    return autocomplete

@@ -6,7 +6,6 @@ descriptions come from the core's `MEMBER_COMMANDS`, so /help and Discord's menu
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import discord
@@ -17,10 +16,8 @@ from callbot.replies import Actor, Reply
 from callbot.services.dispatch import call_reopen
 from callbot.services.help import MEMBER_COMMANDS, ORGANIZER_COMMANDS, CommandInfo
 from callbot.services.profile import CITY_MAX, NAME_MAX
-from callbot_discord.choices import campaign_choices
+from callbot_discord.choices import campaign_choices, safe_choices
 from callbot_discord.responder import responder_of
-
-log = logging.getLogger(__name__)
 
 ZIP_MAX = 10  # 12345-6789
 DESCRIPTION_MAX = 100
@@ -41,26 +38,17 @@ def describe(name: str, commands: tuple[CommandInfo, ...] = MEMBER_COMMANDS) -> 
     raise KeyError(f"the core describes no command {name!r}")
 
 
-async def open_campaigns(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    """Autocomplete: the open campaigns matching what the member typed."""
-    try:
-        return campaign_choices(responder_of(interaction).core, current)
-    except Exception:
-        log.exception("campaign autocomplete failed")
-        return []
-
-
-async def any_campaigns(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    """Autocomplete: every campaign (the leaderboard of a closed one still exists)."""
-    try:
-        return campaign_choices(responder_of(interaction).core, current, open_only=False)
-    except Exception:
-        log.exception("campaign autocomplete failed")
-        return []
+#: Autocomplete: the open campaigns matching what the member typed.
+open_campaigns = safe_choices(
+    "campaign", lambda interaction, typed: campaign_choices(responder_of(interaction).core, typed)
+)
+#: Autocomplete: every campaign matching it (the leaderboard of a closed one still exists).
+any_campaigns = safe_choices(
+    "campaign",
+    lambda interaction, typed: campaign_choices(
+        responder_of(interaction).core, typed, open_only=False
+    ),
+)
 
 
 def member_commands() -> list[app_commands.Command[Any, ..., None]]:

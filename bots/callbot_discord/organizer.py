@@ -7,7 +7,6 @@ who reaches it anyway gets a clear refusal and nothing changes.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import discord
@@ -15,32 +14,14 @@ from discord import app_commands
 
 from callbot.replies import Actor, Reply
 from callbot.services.communities import configure_community, show_setup
-from callbot_discord.choices import campaign_choices, timezone_choices
+from callbot_discord.choices import safe_choices, timezone_choices
+from callbot_discord.commands import any_campaigns
 from callbot_discord.responder import responder_of
-
-log = logging.getLogger(__name__)
 
 GROUP_NAME = "callbot"
 
 
-async def _timezones(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        return timezone_choices(current)
-    except Exception:
-        log.exception("time zone autocomplete failed")
-        return []
-
-
-async def _campaigns(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        return campaign_choices(responder_of(interaction).core, current, open_only=False)
-    except Exception:
-        log.exception("campaign autocomplete failed")
-        return []
+_timezones = safe_choices("time zone", lambda interaction, typed: timezone_choices(typed))
 
 
 def organizer_group() -> app_commands.Group:
@@ -63,7 +44,7 @@ def organizer_group() -> app_commands.Group:
         alert_channel="Where scheduled action alerts and tallies are posted",
         tally_time="When the daily tally is posted, e.g. 18:00 or 6pm (server time zone)",
     )
-    @app_commands.autocomplete(timezone=_timezones, featured_campaign=_campaigns)
+    @app_commands.autocomplete(timezone=_timezones, featured_campaign=any_campaigns)
     async def setup(
         interaction: discord.Interaction[Any],
         organizer_role: discord.Role | None = None,
