@@ -27,12 +27,12 @@ from callbot.replies import Actor, Reply
 from callbot.services.help import ORGANIZER_COMMANDS
 from callbot_discord.choices import CHOICES_MAX, safe_choices
 from callbot_discord.commands import CAMPAIGN_HELP, any_campaigns, describe, open_campaigns
+from callbot_discord.organizer import ORGANIZERS_ONLY
 from callbot_discord.responder import responder_of
 
 GROUP_NAME = "alert"
 CHOICE_VALUE_MAX = 100
 ALERT_ID_MAX = 2**53  # Discord's integer options stop here
-ORGANIZERS_ONLY = discord.Permissions(manage_guild=True)
 
 
 def when_choices(typed: str) -> list[app_commands.Choice[str]]:
@@ -125,7 +125,7 @@ def tally_command() -> app_commands.Command[Any, ..., None]:
 
     @app_commands.command(name="tally", description=describe("tally", ORGANIZER_COMMANDS))
     @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.default_permissions(ORGANIZERS_ONLY)
     @app_commands.describe(campaign=CAMPAIGN_HELP)
     @app_commands.autocomplete(campaign=any_campaigns)
     async def tally(

@@ -19,6 +19,8 @@ from callbot_discord.commands import any_campaigns
 from callbot_discord.responder import responder_of
 
 GROUP_NAME = "callbot"
+#: Who Discord offers the organizers' commands to (the core decides again on every use).
+ORGANIZERS_ONLY = discord.Permissions(manage_guild=True)
 
 
 _timezones = safe_choices("time zone", lambda interaction, typed: timezone_choices(typed))
@@ -29,7 +31,7 @@ def organizer_group() -> app_commands.Group:
     group = app_commands.Group(
         name=GROUP_NAME,
         description="Set up callbot for this server (organizers)",
-        default_permissions=discord.Permissions(manage_guild=True),
+        default_permissions=ORGANIZERS_ONLY,
         guild_only=True,
     )
 
