@@ -146,8 +146,10 @@ class DiscordNotifier:
                 raise DestinationGone(
                     f"user {member_id} is no longer a member of server {guild_id}"
                 ) from None
-            # create_dm: POST /users/@me/channels (remembered by the client), then the message.
-            await self.pace.wait()
+            # create_dm: POST /users/@me/channels the first time; the client remembers the
+            # channel, and then asks Discord nothing (so takes no slot of the pace).
+            if member.dm_channel is None:
+                await self.pace.wait()
             channel = await member.create_dm()
             await self.pace.wait()
             await channel.send(**render(reply).send_arguments())
