@@ -212,9 +212,11 @@ async def test_listing_shows_next_runs_and_recent_changes_and_cancel_asks_which(
     )
     assert f"Cancelled alert #{first}" in picked.text
     assert "not scheduled" in (await cancel_alert(core, ORGANIZER, str(first))).text
+    typed = await cancel_alert(core, ORGANIZER, f" #{first + 1}")  # as the list shows it
+    assert f"Cancelled alert #{first + 1}" in typed.text
     async with core.sessions() as session:
         actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    assert actions == ["alert.create", "alert.create", "alert.cancel"]
+    assert actions == ["alert.create", "alert.create", "alert.cancel", "alert.cancel"]
 
 
 async def test_another_communitys_organizer_cannot_touch_an_alert(core: Core) -> None:

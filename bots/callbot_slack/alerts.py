@@ -190,7 +190,7 @@ def alert_command(core: Core, text: str) -> Service | None:
     if sub == "list" and not rest:
         return lambda actor: alerts.list_alerts(core, actor)
     if sub == "cancel" and " " not in rest:
-        return lambda actor: alerts.cancel_alert(core, actor, rest.removeprefix("#") or None)
+        return lambda actor: alerts.cancel_alert(core, actor, rest or None)
     if sub == "preview" and " " not in rest:
         return lambda actor: alerts.preview_alert(core, actor, rest or None)
     return _usage

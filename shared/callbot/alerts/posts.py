@@ -15,12 +15,12 @@ from callbot.db.models import COMPLETED_OUTCOMES, CallOutcome, Community
 from callbot.replies import Action, Fact, Reply, Style, component_id
 from callbot.safety import clean_text, member_text, neutralize_mentions
 from callbot.services.leaderboard import standings
+from callbot.services.pledges import TOGGLE
 from callbot.services.tallies import Tally, campaign_tally, goal_fact, tally_reply
 
 CHART_DAYS = 14
 TOP_CALLERS = 5
 MESSAGE_MAX = 1000
-TOGGLE = "toggle"
 
 
 def the_ask(entry: CatalogEntry) -> str:

@@ -260,8 +260,9 @@ async def list_alerts(core: Core, actor: Actor) -> Reply:
 
 
 async def cancel_alert(core: Core, actor: Actor, alert_id: str | None = None) -> Reply:
-    """Stop a scheduled alert; without an id, ask which."""
+    """Stop a scheduled alert ("12" or "#12", as lists show it); without an id, ask which."""
     now = core.clock()
+    alert_id = alert_id.strip().removeprefix("#") if alert_id else None
     async with core.sessions.begin() as session:
         community = await organizer_community(session, core, actor)
         if isinstance(community, Reply):

@@ -93,7 +93,7 @@ async def handle_component(
             return await profile.profile_form_reply(core, actor)
         case "profile", [toggle] if toggle in _PROFILE_TOGGLES:
             return await profile.set_profile(core, actor, **_PROFILE_TOGGLES[toggle])  # type: ignore[arg-type]
-        case "pledge", [campaign, "toggle"]:
+        case "pledge", [campaign, pledges.TOGGLE]:
             return await pledges.pledge(core, actor, campaign, toggle=True)
         case "pledge", _:
             return await pledges.pledge(core, actor, first)

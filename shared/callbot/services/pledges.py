@@ -17,6 +17,9 @@ from callbot.services.common import (
     pick_campaign,
 )
 
+#: The last part of an I'll call button's id that makes a second press withdraw the pledge.
+TOGGLE = "toggle"
+
 
 def _pledged_reply(entry: CatalogEntry, new: bool) -> Reply:
     slug = entry.spec.slug
