@@ -135,9 +135,8 @@ class DiscordNotifier:
         sets that with any nonce): a repeat within `NONCE_WINDOW` gets the first message back."""
         channel, name = self._channel(community_id, _snowflake(channel_id, "channel id"))
         nonce: dict[str, Any] = {"nonce": key} if key else {}
-        await self.pace.wait()
-        if before_send is not None:
-            await before_send()
+        # The claim runs just before this request's slot, so the requests keep their pace.
+        await self.pace.wait(ahead=before_send)
         with _translated_errors(f"posting in {name}"):
             try:
                 message = await channel.send(**render(reply).send_arguments(), **nonce)
