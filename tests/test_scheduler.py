@@ -24,8 +24,9 @@ from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
 from callbot.notify import BeforeSend
 from callbot.replies import Reply
 from callbot.scheduling import leadership
-from callbot.scheduling.engine import STORED, Scheduler, job_store_engine, job_store_url
+from callbot.scheduling.engine import STORED, Scheduler
 from callbot.scheduling.leadership import FileLeadership
+from callbot.scheduling.thread import job_store_engine, job_store_url
 from conftest import FIXTURES, build_core, make_settings
 from test_alerts import RecordingNotifier
 

@@ -9,9 +9,8 @@ missed occurrence is the delivery's decision alone (callbot.alerts.due). A sweep
 no run judged (a job that ran while the database was away), and the leader settles the
 claims a crash left unconfirmed (callbot.alerts.settle) when it starts and every few seconds.
 
-APScheduler runs in a thread of its own (its job store is synchronous): a database that
-stalls stalls that thread, never the event loop that answers members. The jobs themselves
-are coroutines run on the event loop.
+APScheduler runs in a thread of its own (callbot.scheduling.thread): a database that
+stalls stalls that thread, never the event loop that answers members.
 
 A leader that loses its lock steps down (no new post is claimed; the posts being sent finish,
 the others are abandoned to the next leader's settling) and competes to lead again.
@@ -22,33 +21,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 import time
 from collections.abc import Mapping
-from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.executors.base import BaseExecutor, run_coroutine_job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select
 
 from callbot.adapters import StartupError
 from callbot.alerts.delivery import tally_schedule
 from callbot.alerts.schedules import from_stored
 from callbot.alerts.sending import SEND_TIMEOUT, Runtime
 from callbot.core import Core
-from callbot.db.engine import sqlite_pragmas
 from callbot.db.models import Alert, AlertStatus, Community, scheduler_jobs
 from callbot.notify import CredentialsRefused, Notifier
 from callbot.scheduling import jobs
 from callbot.scheduling.leadership import Leadership, leadership_for
+from callbot.scheduling.thread import LeaderScheduler, LoopExecutor, job_store_engine, stop
 from callbot.workload import DRAIN_SECONDS
 
 log = logging.getLogger(__name__)
@@ -64,53 +56,13 @@ STEP_DOWN_SECONDS = SEND_TIMEOUT
 #: Waits before leading again after a term that failed at once, growing to the last one.
 RELEAD_SECONDS = (0.5, 1.0, 2.0, 3.0)
 STABLE_TERM = 60.0  # a term this long resets that growth
-STOP_SECONDS = 3.0  # how long stopping APScheduler's thread is waited for
+STOP_SECONDS = 3.0  # how long stopping APScheduler's thread is waited for (then let be)
 ALERT_JOB = "callbot.scheduling.jobs:run_alert"
 TALLY_JOB = "callbot.scheduling.jobs:run_tally"
 STORED = "stored"  # the job store of alert and tally jobs (in the database)
 INTERNAL = "internal"  # the leader's own periodic jobs (in memory)
-CONNECT_TIMEOUT = 5  # seconds the job store waits for a PostgreSQL connection
 
 JobSpec = tuple[str, list[str], BaseTrigger]  # function, arguments, trigger
-
-
-def job_store_url(database_url: str) -> str:
-    """Where APScheduler 3 keeps its jobs, through the synchronous driver it needs.
-
-    PostgreSQL: the same database. SQLite: a file of its own beside the database, because
-    APScheduler writes its jobs synchronously: waiting there for SQLite's one write lock,
-    held by a transaction of the event loop, would stall both.
-    """
-    url = make_url(database_url)
-    if url.get_backend_name() == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    else:
-        database = url.database or ""
-        if database and database != ":memory:":
-            database = str(Path(database).with_suffix("")) + ".jobs.sqlite3"
-        url = url.set(drivername="sqlite", database=database or None)
-    return url.render_as_string(hide_password=False)
-
-
-def job_store_engine(database_url: str) -> Engine:
-    """The job store's engine, made for a thousand one-off jobs removed one by one as they
-    start: without waiting for each commit to reach the disk. Safe, since the store holds
-    nothing of its own: the periodic sync rebuilds it from the alerts, and the claim on each
-    delivery (committed in full) is what posts only once. Connections are checked before use
-    (one a database restart cut is replaced, not failed on)."""
-    url = job_store_url(database_url)
-    if make_url(url).get_backend_name() == "postgresql":
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            connect_args={
-                "options": "-c synchronous_commit=off",
-                "connect_timeout": CONNECT_TIMEOUT,
-            },
-        )
-    engine = create_engine(url, pool_pre_ping=True)
-    event.listen(engine, "connect", sqlite_pragmas)  # WAL: synced at checkpoints only
-    return engine
 
 
 async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
@@ -142,7 +94,7 @@ async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
 
 
 def apply_jobs(
-    scheduler: BackgroundScheduler, wanted: Mapping[str, JobSpec], in_progress: set[str]
+    scheduler: LeaderScheduler, wanted: Mapping[str, JobSpec], in_progress: set[str]
 ) -> None:
     """Make the stored jobs `wanted` (synchronous: the job store's I/O; run it in a thread).
     A job that exists with the same trigger is left alone, so a run that is due (after a
@@ -162,37 +114,10 @@ def apply_jobs(
         )
 
 
-async def sync_jobs(scheduler: BackgroundScheduler, core: Core, platforms: set[str]) -> None:
+async def sync_jobs(scheduler: LeaderScheduler, core: Core, platforms: set[str]) -> None:
     """Make the stored jobs what the database asks for."""
     wanted = await desired_jobs(core, platforms)
     await asyncio.to_thread(apply_jobs, scheduler, wanted, jobs.alert_jobs_in_progress())
-
-
-class LoopExecutor(BaseExecutor):  # type: ignore[misc]
-    """APScheduler's executor for coroutine jobs submitted from its own thread: each runs on
-    the event loop the scheduler serves. Closed when its leader steps down: a run submitted
-    after that is dropped (the next leader's scheduler runs it)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__()
-        self._loop = loop
-        self.open = True
-
-    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
-        if not self.open:
-            return  # this executor is discarded with its term
-        coroutine = run_coroutine_job(job, job._jobstore_alias, run_times, self._logger.name)
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-
-        def done(finished: Future[Any]) -> None:
-            try:
-                events = finished.result()
-            except BaseException:
-                self._run_job_error(job.id, *sys.exc_info()[1:])
-            else:
-                self._run_job_success(job.id, events)
-
-        future.add_done_callback(done)
 
 
 class Scheduler:
@@ -211,6 +136,7 @@ class Scheduler:
         reminder_seconds: float = REMINDER_SECONDS,
         settle_seconds: float = SETTLE_SECONDS,
         sweep_seconds: float = SWEEP_SECONDS,
+        step_down_seconds: float = STEP_DOWN_SECONDS,
     ) -> None:
         self.core = core
         self.notifiers = dict(notifiers)
@@ -218,10 +144,11 @@ class Scheduler:
         self.intervals = (sync_seconds, refresh_seconds, reminder_seconds)
         self.settle_seconds = settle_seconds
         self.sweep_seconds = sweep_seconds
+        self.step_down_seconds = step_down_seconds
         self.leading = asyncio.Event()
         self.terms = 0  # how many times this process has started leading
         self._sending: set[str] = set()  # shared by its terms: a post outlives a term
-        self._scheduler: BackgroundScheduler | None = None
+        self._scheduler: LeaderScheduler | None = None
 
     async def run(self) -> None:
         failures = 0
@@ -270,25 +197,25 @@ class Scheduler:
     async def _step_down(
         self,
         runtime: Runtime,
-        scheduler: BackgroundScheduler,
+        scheduler: LeaderScheduler,
         executor: LoopExecutor,
         store: Engine,
     ) -> None:
         """No new run starts and no new post is claimed; the posts being sent finish (up to
-        `STEP_DOWN_SECONDS`, or the drain time when stopping), the rest is abandoned to the
+        `step_down_seconds`, or the drain time when stopping), the rest is abandoned to the
         next leader's settling."""
         self.leading.clear()
         self._scheduler = None
         runtime.active = False
         executor.open = False
         stopping = asyncio.current_task() is not None and asyncio.current_task().cancelling() > 0  # type: ignore[union-attr]
-        unfinished = await jobs.finish(DRAIN_SECONDS if stopping else STEP_DOWN_SECONDS)
+        unfinished = await jobs.finish(DRAIN_SECONDS if stopping else self.step_down_seconds)
         if unfinished:
             log.warning("stepped down with %d scheduled jobs unfinished: abandoned", unfinished)
             await jobs.abandon()
         jobs.uninstall()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.to_thread(_stop, scheduler, store), STOP_SECONDS)
+            await asyncio.wait_for(asyncio.to_thread(stop, scheduler, store), STOP_SECONDS)
         await self.leadership.release()
 
     async def sync(self) -> None:
@@ -296,8 +223,8 @@ class Scheduler:
         if self._scheduler is not None:
             await sync_jobs(self._scheduler, self.core, set(self.notifiers))
 
-    def _build(self, store: Engine, executor: LoopExecutor) -> BackgroundScheduler:
-        scheduler = BackgroundScheduler(
+    def _build(self, store: Engine, executor: LoopExecutor) -> LeaderScheduler:
+        scheduler = LeaderScheduler(
             jobstores={
                 STORED: SQLAlchemyJobStore(engine=store, tablename=scheduler_jobs.name),
                 INTERNAL: MemoryJobStore(),
@@ -327,10 +254,3 @@ class Scheduler:
         # Whatever was due while no one led (or a run met the database away), judged at once.
         scheduler.add_job(jobs.sweep, "date", run_date=now, id="sweep-at-start", jobstore=INTERNAL)
         return scheduler
-
-
-def _stop(scheduler: BackgroundScheduler, store: Engine) -> None:
-    """Stop APScheduler's thread and close the job store (blocking: in a thread)."""
-    with contextlib.suppress(Exception):
-        scheduler.shutdown(wait=False)
-    store.dispose()

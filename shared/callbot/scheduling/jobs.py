@@ -32,6 +32,7 @@ _refusal: asyncio.Future[CredentialsRefused] | None = None  # set if the platfor
 #: stopping scheduler lets them finish their posts.
 _running = Workload(concurrency=JOB_CONCURRENCY)
 _tasks: set[asyncio.Task[Any]] = set()  # the jobs' tasks, to abandon those a drain leaves
+_abandoned: set[asyncio.Task[Any]] = set()
 _alerts_in_progress: set[str] = set()  # by alert id
 
 
@@ -75,6 +76,11 @@ def _job(
         try:
             with _running.tracking():
                 await _running.run(function, *args, **kwargs)
+        except asyncio.CancelledError:
+            if task not in _abandoned:
+                raise
+            task.uncancel()  # our own cancellation, not the loop's: the job just ends
+            log.info("%s%s: abandoned by a scheduler stepping down", function.__name__, args)
         except DATABASE_ERRORS as exc:
             log.warning(
                 "%s%s: the database could not be reached (%s)", function.__name__, args, exc
@@ -84,6 +90,7 @@ def _job(
                 _refusal.set_result(exc)
         finally:
             _tasks.discard(task)
+            _abandoned.discard(task)
 
     return run
 
@@ -98,6 +105,7 @@ async def abandon() -> int:
     left for the next leader to settle."""
     tasks = [task for task in _tasks if task is not asyncio.current_task()]
     for task in tasks:
+        _abandoned.add(task)
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return len(tasks)
