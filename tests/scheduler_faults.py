@@ -24,7 +24,15 @@ from callbot.db.migrate import upgrade
 from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
 from conftest import FIXTURES, REPO, build_core, make_settings
 from conftest import test_database_url as database_url
-from fakes.discord_fake import FakeChannel, FakeDiscord, FakeGuild, FakeMessage, FakeUser
+from fakes.discord_fake import (
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeMessage,
+    FakeUser,
+    running_fake,
+)
+from fakes.tcp_proxy import FaultProxy, fault_proxy
 
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # bench/: BotProcess runs and reads `callbot run`
@@ -174,6 +182,33 @@ def post_it_now_notices(fake: FakeDiscord, organizer: FakeUser) -> list[FakeMess
         for m in fake.direct_messages(organizer)
         if any(custom_id.startswith("alert:postnow:") for custom_id in m.custom_ids())
     ]
+
+
+@dataclass
+class BehindAProxy:
+    """One server in the fake Discord, and a database of the test's own that the bot reaches
+    only through a fault proxy (`settings`); the test's own view (`core`) goes straight."""
+
+    fake: FakeDiscord
+    core: Core
+    server: Server
+    proxy: FaultProxy
+    settings: dict[str, str]
+
+
+@asynccontextmanager
+async def behind_a_fault_proxy(tmp_path: Path) -> AsyncIterator[BehindAProxy]:
+    base = make_url(postgres_url() or "")
+    async with (
+        running_fake() as fake,
+        own_database(tmp_path) as url,
+        open_core(url, tmp_path) as core,
+        fault_proxy(base.host or "127.0.0.1", base.port or 5432) as proxy,
+    ):
+        [server] = await add_servers(core, fake, 1)
+        through = make_url(url).set(host="127.0.0.1", port=proxy.port)
+        settings = process_settings(through.render_as_string(hide_password=False), fake, tmp_path)
+        yield BehindAProxy(fake, core, server, proxy, settings)
 
 
 def process_settings(url: str, fake: FakeDiscord, tmp_path: Path) -> dict[str, str]:

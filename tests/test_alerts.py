@@ -78,8 +78,7 @@ class RecordingNotifier:
         key: str | None = None,
         before_send: BeforeSend | None = None,
     ) -> str:
-        if before_send is not None:
-            await before_send()
+        await self.before_request(before_send)
         self._maybe_fail()
         if key is not None and self.repeats_safe_for and key in self.keys:
             ref = self.keys[key]
@@ -88,10 +87,20 @@ class RecordingNotifier:
             ref = f"{channel_id}/{len(self.posts)}"
             if key is not None:
                 self.keys[key] = ref
+        await self.recorded()
         if self.lose_answers:
             self.lose_answers -= 1
             raise DeliveryUncertain("the connection closed before the answer")
         return ref
+
+    async def before_request(self, before_send: BeforeSend | None) -> None:
+        """What comes before a post "goes out": its claim. Subclasses wait here, as a
+        platform's pace or a slow answer would make them."""
+        if before_send is not None:
+            await before_send()
+
+    async def recorded(self) -> None:
+        """Called once a post or a direct message is recorded."""
 
     async def edit(self, community_id: str, ref: str, reply: Reply) -> None:
         self._maybe_fail()
@@ -99,6 +108,7 @@ class RecordingNotifier:
 
     async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
         self.directs.append((community_id, user_id, reply))
+        await self.recorded()
 
 
 @pytest.fixture

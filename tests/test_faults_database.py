@@ -15,23 +15,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from callbot.core import Core
-from fakes.discord_fake import FakeDiscord, FakeInteraction, running_fake
+from fakes.discord_fake import FakeDiscord, FakeInteraction
 from fakes.discord_payloads import MODAL
-from fakes.tcp_proxy import FaultProxy, fault_proxy
+from fakes.tcp_proxy import FaultProxy
 from scheduler_faults import (
     START_SECONDS,
     BotProcess,
     Server,
     add_alerts,
-    add_servers,
+    behind_a_fault_proxy,
     deliveries,
-    open_core,
-    own_database,
     postgres_url,
-    process_settings,
     running_bot_process,
 )
 
@@ -144,19 +140,10 @@ async def outage(
 async def test_the_scheduler_leads_again_after_postgresql_is_refused_dropped_and_stalled(
     tmp_path: Path,
 ) -> None:
-    base = make_url(postgres_url() or "")
-    async with (
-        running_fake() as fake,
-        own_database(tmp_path) as url,
-        open_core(url, tmp_path) as core,
-        fault_proxy(base.host or "127.0.0.1", base.port or 5432) as proxy,
-    ):
-        [server] = await add_servers(core, fake, 1)
+    async with behind_a_fault_proxy(tmp_path) as world:
+        fake, core, server, proxy = world.fake, world.core, world.server, world.proxy
         await add_alerts(core, [server], datetime.now(UTC) + timedelta(seconds=8))
-        through_proxy = make_url(url).set(host="127.0.0.1", port=proxy.port)
-        settings = process_settings(
-            through_proxy.render_as_string(hide_password=False), fake, tmp_path
-        )
+        settings = world.settings
         async with running_bot_process(settings, tmp_path, "--role", "all") as bot:
             await bot.wait_for_log("leading the scheduler", START_SECONDS, "lead")
             await fake.wait_ready(START_SECONDS, commands=False)

@@ -77,17 +77,9 @@ class SlowTurn(RecordingNotifier):
         super().__init__()
         self.clock, self.wait = clock, wait
 
-    async def post(
-        self,
-        community_id: str,
-        channel_id: str,
-        reply: Reply,
-        *,
-        key: str | None = None,
-        before_send: BeforeSend | None = None,
-    ) -> str:
+    async def before_request(self, before_send: BeforeSend | None) -> None:
         self.clock.now += self.wait  # waiting its turn
-        return await super().post(community_id, channel_id, reply, key=key, before_send=before_send)
+        await super().before_request(before_send)
 
 
 async def test_a_post_that_became_too_late_while_waiting_its_turn_is_reported_not_lost(
@@ -227,24 +219,10 @@ class HeldAtSend(RecordingNotifier):
         super().__init__(repeats_safe_for=NONCE_WINDOW)
         self.claimed, self.answer = asyncio.Event(), asyncio.Event()
 
-    async def post(
-        self,
-        community_id: str,
-        channel_id: str,
-        reply: Reply,
-        *,
-        key: str | None = None,
-        before_send: BeforeSend | None = None,
-    ) -> str:
-        async def claim_then_hold() -> None:
-            assert before_send is not None
-            await before_send()
-            self.claimed.set()
-            await self.answer.wait()
-
-        return await super().post(
-            community_id, channel_id, reply, key=key, before_send=claim_then_hold
-        )
+    async def before_request(self, before_send: BeforeSend | None) -> None:
+        await super().before_request(before_send)
+        self.claimed.set()
+        await self.answer.wait()
 
 
 async def test_the_leaders_periodic_settling_never_touches_its_own_posts_in_flight(

@@ -22,7 +22,6 @@ from callbot.alerts.schedules import from_stored
 from callbot.core import Core
 from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
 from callbot.notify import BeforeSend
-from callbot.replies import Reply
 from callbot.scheduling import leadership
 from callbot.scheduling.engine import STORED, Scheduler
 from callbot.scheduling.leadership import FileLeadership
@@ -41,22 +40,7 @@ class WaitingNotifier(RecordingNotifier):
         super().__init__()
         self.changed = asyncio.Condition()
 
-    async def post(
-        self,
-        community_id: str,
-        channel_id: str,
-        reply: Reply,
-        *,
-        key: str | None = None,
-        before_send: BeforeSend | None = None,
-    ) -> str:
-        ref = await super().post(community_id, channel_id, reply, key=key, before_send=before_send)
-        async with self.changed:
-            self.changed.notify_all()
-        return ref
-
-    async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
-        await super().direct(community_id, user_id, reply)
+    async def recorded(self) -> None:
         async with self.changed:
             self.changed.notify_all()
 
@@ -168,18 +152,10 @@ class HeldNotifier(WaitingNotifier):
         super().__init__()
         self.started, self.release = asyncio.Event(), asyncio.Event()
 
-    async def post(
-        self,
-        community_id: str,
-        channel_id: str,
-        reply: Reply,
-        *,
-        key: str | None = None,
-        before_send: BeforeSend | None = None,
-    ) -> str:
+    async def before_request(self, before_send: BeforeSend | None) -> None:
         self.started.set()
         await self.release.wait()
-        return await super().post(community_id, channel_id, reply, key=key, before_send=before_send)
+        await super().before_request(before_send)
 
 
 async def test_a_running_alert_is_not_scheduled_again_by_the_sync(

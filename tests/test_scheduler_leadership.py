@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callbot.core import Core
 from callbot.notify import BeforeSend
-from callbot.replies import Reply
 from callbot.scheduling import leadership
 from callbot.scheduling.engine import Scheduler
 from callbot.scheduling.leadership import PostgresLeadership
@@ -71,30 +70,17 @@ class Gate(WaitingNotifier):
         self.in_flight, self.waiting = asyncio.Event(), asyncio.Event()
         self.answer, self.turn = asyncio.Event(), asyncio.Event()
 
-    async def post(
-        self,
-        community_id: str,
-        channel_id: str,
-        reply: Reply,
-        *,
-        key: str | None = None,
-        before_send: BeforeSend | None = None,
-    ) -> str:
+    async def before_request(self, before_send: BeforeSend | None) -> None:
         first = self.arrived == 0
         self.arrived += 1
-
-        async def when_sent() -> None:
-            assert before_send is not None
-            if first:
-                await before_send()
-                self.in_flight.set()
-                await self.answer.wait()
-            else:
-                self.waiting.set()
-                await self.turn.wait()
-                await before_send()
-
-        return await super().post(community_id, channel_id, reply, key=key, before_send=when_sent)
+        if first:
+            await super().before_request(before_send)
+            self.in_flight.set()
+            await self.answer.wait()
+        else:
+            self.waiting.set()
+            await self.turn.wait()
+            await super().before_request(before_send)
 
 
 async def test_a_leader_that_loses_its_lock_steps_down_and_leads_again_posting_each_once(

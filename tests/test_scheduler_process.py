@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from fakes.discord_fake import running_fake
-from fakes.tcp_proxy import fault_proxy
 from scheduler_faults import (
     START_SECONDS,
     add_alerts,
     add_servers,
+    behind_a_fault_proxy,
     open_core,
     own_database,
     postgres_url,
@@ -31,16 +30,9 @@ LEADS_AGAIN_WITHIN = 10.0
 async def test_a_scheduler_whose_lock_connection_is_cut_leads_again_and_does_not_exit(
     tmp_path: Path,
 ) -> None:
-    base = make_url(postgres_url() or "")
-    async with (
-        running_fake() as fake,
-        own_database(tmp_path) as url,
-        open_core(url, tmp_path) as core,
-        fault_proxy(base.host or "127.0.0.1", base.port or 5432) as proxy,
-    ):
-        [server] = await add_servers(core, fake, 1)
-        through = make_url(url).set(host="127.0.0.1", port=proxy.port)
-        settings = process_settings(through.render_as_string(hide_password=False), fake, tmp_path)
+    async with behind_a_fault_proxy(tmp_path) as world:
+        fake, core, server, proxy = world.fake, world.core, world.server, world.proxy
+        settings = world.settings
         async with running_bot_process(settings, tmp_path, "--role", "scheduler") as bot:
             await bot.wait_for_log("leading the scheduler", START_SECONDS, "lead")
             since = len(bot.lines)

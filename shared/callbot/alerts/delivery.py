@@ -13,7 +13,7 @@ job never posts twice; what a crash leaves unconfirmed the leader settles
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from callbot.alerts.reminders import claim_reminders
 from callbot.alerts.schedules import Schedule, from_stored
 from callbot.alerts.sending import (
     Claim,
+    DeliveryModel,
     NotClaimed,
     Outgoing,
     Runtime,
@@ -188,22 +189,34 @@ async def report_missed(
     return "missed"
 
 
-def _claim_occurrence(runtime: Runtime, alert: Alert, occurrence: datetime) -> Claim:
-    """The claim of a new occurrence: its row, inserted at the moment of sending; missed
-    instead if it has become too late while waiting its turn."""
+#: The row of a new delivery, given its status and the time of the claim.
+NewRow = Callable[[str, datetime], dict[str, object]]
+
+
+def _claim_new(
+    runtime: Runtime,
+    model: DeliveryModel,
+    occurrence: datetime,
+    row: NewRow,
+    then: Callable[[AsyncSession], Awaitable[None]] | None = None,
+) -> Claim:
+    """The claim of an occurrence no row records yet: its row, inserted at the moment of
+    sending (and `then` done in the same transaction); recorded as missed instead if it
+    became too late while it waited its turn: the one lateness rule, applied at the claim."""
 
     async def claim(now: datetime) -> tuple[int, datetime]:
         status = DeliveryStatus.MISSED if too_late(occurrence, now) else DeliveryStatus.CLAIMED
         async with runtime.core.sessions.begin() as session:
             inserted = await insert_new_rows(
                 session,
-                AlertDelivery.__table__,  # type: ignore[arg-type]
-                [_delivery_row(alert, occurrence, status, now)],
-                AlertDelivery.id,
+                model.__table__,  # type: ignore[arg-type]
+                [row(status, now)],
+                model.id,
             )
             if not inserted:
                 raise NotClaimed("already claimed")
-            await _finish_once(session, alert)
+            if then is not None:
+                await then(session)
         if status == DeliveryStatus.MISSED:
             raise NotClaimed("missed", inserted[0][0])
         return inserted[0][0], now
@@ -232,7 +245,16 @@ async def _post_occurrence(
     )
     try:
         sent = await send_claimed(
-            runtime, notifier, outgoing, _claim_occurrence(runtime, alert, occurrence)
+            runtime,
+            notifier,
+            outgoing,
+            _claim_new(
+                runtime,
+                AlertDelivery,
+                occurrence,
+                lambda status, now: _delivery_row(alert, occurrence, status, now),
+                lambda session: _finish_once(session, alert),
+            ),
         )
     except NotClaimed as exc:
         if exc.outcome == "missed" and exc.delivery_id is not None:
@@ -351,34 +373,21 @@ async def run_tally(runtime: Runtime, community_id: int, campaign_id: int, now: 
     )
     try:
         sent = await send_claimed(
-            runtime, notifier, outgoing, _claim_tally(runtime, community, campaign_id, occurrence)
+            runtime,
+            notifier,
+            outgoing,
+            _claim_new(
+                runtime,
+                TallyDelivery,
+                occurrence,
+                lambda status, now: _tally_row(community, campaign_id, occurrence, status, now),
+            ),
         )
     except NotClaimed as exc:
         return exc.outcome
     if sent.status != DeliveryStatus.POSTED:
         log.warning("tally %s/%s: %s (%s)", community_id, campaign_id, sent.status, sent.error)
     return str(sent.status)
-
-
-def _claim_tally(
-    runtime: Runtime, community: Community, campaign_id: int, occurrence: datetime
-) -> Claim:
-    async def claim(now: datetime) -> tuple[int, datetime]:
-        status = DeliveryStatus.MISSED if too_late(occurrence, now) else DeliveryStatus.CLAIMED
-        async with runtime.core.sessions.begin() as session:
-            inserted = await insert_new_rows(
-                session,
-                TallyDelivery.__table__,  # type: ignore[arg-type]
-                [_tally_row(community, campaign_id, occurrence, status, now)],
-                TallyDelivery.id,
-            )
-        if not inserted:
-            raise NotClaimed("already claimed")
-        if status == DeliveryStatus.MISSED:
-            raise NotClaimed("missed", inserted[0][0])
-        return inserted[0][0], now
-
-    return claim
 
 
 async def unjudged_alerts(runtime: Runtime, until: datetime) -> list[int]:
