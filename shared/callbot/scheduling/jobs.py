@@ -36,6 +36,10 @@ _abandoned: set[asyncio.Task[Any]] = set()
 _alerts_in_progress: set[str] = set()  # by alert id
 
 
+class NotLeading(Exception):
+    """A job started as its process stepped down: the next leader does its work."""
+
+
 def install(runtime: Runtime) -> None:
     """Make `runtime` the one jobs act through."""
     global _installed, _refusal
@@ -52,13 +56,13 @@ async def credentials_refused() -> CredentialsRefused:
     """Returns (the refusal) if a job finds the platform refusing the bot's credentials:
     nothing more can be posted, and the leader stops."""
     if _refusal is None:
-        raise RuntimeError("no scheduler runtime is installed in this process")
+        raise NotLeading
     return await asyncio.shield(_refusal)
 
 
 def _runtime() -> Runtime:
     if _installed is None:
-        raise RuntimeError("no scheduler runtime is installed in this process")
+        raise NotLeading
     return _installed
 
 
@@ -81,6 +85,8 @@ def _job(
                 raise
             task.uncancel()  # our own cancellation, not the loop's: the job just ends
             log.info("%s%s: abandoned by a scheduler stepping down", function.__name__, args)
+        except NotLeading:
+            log.info("%s%s: not run, this process no longer leads", function.__name__, args)
         except DATABASE_ERRORS as exc:
             log.warning(
                 "%s%s: the database could not be reached (%s)", function.__name__, args, exc
@@ -162,10 +168,12 @@ _judging: set[asyncio.Task[None]] = set()  # alerts the sweep started judging
 async def sweep(lag_seconds: float = 0.0) -> None:
     """Judge the alerts with an occurrence due (`lag_seconds` ago or earlier) that no run
     judged: one that never came or failed while no scheduler led or the database was away."""
-    runtime = _runtime()
-    until = runtime.core.clock() - timedelta(seconds=lag_seconds)
     try:
+        runtime = _runtime()
+        until = runtime.core.clock() - timedelta(seconds=lag_seconds)
         found = await delivery.unjudged_alerts(runtime, until)
+    except NotLeading:
+        return
     except DATABASE_ERRORS as exc:
         log.warning("sweep: the database could not be reached (%s)", exc)
         return

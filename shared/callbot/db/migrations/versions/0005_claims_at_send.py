@@ -28,6 +28,11 @@ def upgrade() -> None:
         table.add_column(sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True))
         table.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         table.add_column(sa.Column("last_error", sa.Text(), nullable=True))
+    # Claims the earlier code left (made before a post waited its turn, sent without a
+    # nonce): history, not posts in flight. Settled quietly, so that the first leader after
+    # the upgrade does not ask organizers about posts of long ago.
+    op.execute("UPDATE alert_deliveries SET status = 'unconfirmed' WHERE status = 'claimed'")
+    op.execute("UPDATE tally_deliveries SET status = 'unconfirmed' WHERE status = 'claimed'")
 
 
 def downgrade() -> None:
