@@ -208,7 +208,8 @@ class Scheduler:
         self._scheduler = None
         runtime.active = False
         executor.open = False
-        stopping = asyncio.current_task() is not None and asyncio.current_task().cancelling() > 0  # type: ignore[union-attr]
+        task = asyncio.current_task()
+        stopping = task is not None and task.cancelling() > 0  # the process is stopping
         unfinished = await jobs.finish(DRAIN_SECONDS if stopping else self.step_down_seconds)
         if unfinished:
             log.warning("stepped down with %d scheduled jobs unfinished: abandoned", unfinished)

@@ -3,8 +3,9 @@
 restarts and run in whichever process leads. They act through the runtime the engine installs
 when its process starts leading.
 
-A job that cannot reach the database logs one line and ends: nothing was claimed, and the
-leader's sweep judges the alert again once the database is back.
+A job that cannot reach the database logs one line and ends: an occurrence it had not
+claimed is judged again by the leader's sweep once the database is back, a post it had
+claimed is settled by the leader (callbot.alerts.settle).
 """
 
 from __future__ import annotations
