@@ -53,17 +53,19 @@ class BotProcess:
             self._changed.set()
         self._changed.set()  # the process ended: waiters must look once more and give up
 
-    async def wait_for_log(self, pattern: str, seconds: float, what: str) -> re.Match[str]:
-        """The first log line matching `pattern`, once it appears. RuntimeError, with the
-        log's tail, if the bot exits first or `what` has not happened in `seconds`."""
+    async def wait_for_log(
+        self, pattern: str, seconds: float, what: str, *, since: int = 0
+    ) -> re.Match[str]:
+        """The first log line matching `pattern` (from line number `since` on), once it
+        appears. RuntimeError, with the log's tail, if the bot exits first or `what` has not
+        happened in `seconds`."""
         try:
             async with asyncio.timeout(seconds):
-                return await self._logged(re.compile(pattern))
+                return await self._logged(re.compile(pattern), since)
         except TimeoutError:
             raise RuntimeError(f"the bot did not {what} in {seconds} s\n{self.tail()}") from None
 
-    async def _logged(self, regex: re.Pattern[str]) -> re.Match[str]:
-        seen = 0
+    async def _logged(self, regex: re.Pattern[str], seen: int) -> re.Match[str]:
         while True:
             for line in self.lines[seen:]:
                 found = regex.search(line)

@@ -92,14 +92,14 @@ def test_a_time_that_does_not_exist_that_night_runs_once_just_after() -> None:
     assert runs[1].astimezone(NEW_YORK).strftime("%d %H:%M") == "15 02:30"
 
 
-def test_a_late_run_stands_for_the_occurrence_it_was_due_for() -> None:
+def test_a_run_stands_for_every_time_it_fired_since_the_last_one_judged() -> None:
     daily = parse_schedule("daily 18:00", NEW_YORK, MONDAY_10AM)
     due = local("2026-11-30T18:00")
-    assert daily.occurrence(NEW_YORK, due, timedelta(minutes=5)) == due
-    three_late = due + timedelta(minutes=3)
-    assert daily.occurrence(NEW_YORK, three_late, timedelta(minutes=5)) == due
-    assert daily.occurrence(NEW_YORK, due + timedelta(minutes=6), timedelta(minutes=5)) is None
-    assert daily.occurrence(NEW_YORK, due - timedelta(seconds=1), timedelta(minutes=5)) is None
+    assert list(daily.fired(NEW_YORK, due - timedelta(hours=1), due)) == [due]
+    assert list(daily.fired(NEW_YORK, due, due + timedelta(hours=1))) == []  # judged already
+    assert list(daily.fired(NEW_YORK, due - timedelta(hours=1), due - timedelta(seconds=1))) == []
+    three_days = list(daily.fired(NEW_YORK, due - timedelta(minutes=1), due + timedelta(days=2)))
+    assert three_days == [due, due + timedelta(days=1), due + timedelta(days=2)]
 
 
 def test_descriptions_read_as_words() -> None:

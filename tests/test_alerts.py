@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callbot.alerts import delivery
+from callbot.alerts.sending import Runtime
 from callbot.alerts.service import (
     cancel_alert,
     discard_alert,
@@ -33,38 +34,73 @@ from callbot.db.models import (
     TallyDelivery,
 )
 from callbot.markup import markdown_to_text
-from callbot.notify import DeliveryError, DestinationGone
+from callbot.notify import BeforeSend, DeliveryError, DeliveryUncertain, DestinationGone
 from callbot.replies import Actor, Reply
 from callbot.services import handle_component, pledge, set_profile
 from callbot.services.communities import configure_community
-from conftest import FIXTURES, Clock, build_core, make_settings
+from conftest import FIXTURES, Clock, build_core, make_settings, rows
 from test_services_counts import call
 
 ORGANIZER = Actor("terminal", "server-1", "olga", "Olga", is_admin=True)
 MEMBER = Actor("terminal", "server-1", "alice", "Alice")
 OTHER_ORGANIZER = Actor("terminal", "server-2", "oscar", "Oscar", is_admin=True)
-WINDOW = timedelta(minutes=5)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
 class RecordingNotifier:
-    """Records every post, edit and direct message; raises what `failures` holds first."""
+    """Records every post, edit and direct message; raises what `failures` holds first.
+
+    A post calls `before_send` (its claim) before it "goes out". `lose_answers` posts go out
+    and then raise DeliveryUncertain (the answer lost). With `repeats_safe_for`, a post
+    repeated with a key it has seen is answered with the first one, as Discord answers a
+    nonce it has seen."""
 
     platform: str = "terminal"
+    repeats_safe_for: timedelta = timedelta(0)
     posts: list[tuple[str, str, Reply]] = field(default_factory=list)
     edits: list[tuple[str, str, Reply]] = field(default_factory=list)
     directs: list[tuple[str, str, Reply]] = field(default_factory=list)
     failures: deque[Exception] = field(default_factory=deque)
+    lose_answers: int = 0
+    keys: dict[str, str] = field(default_factory=dict)  # key -> the ref of its post
 
     def _maybe_fail(self) -> None:
         if self.failures:
             raise self.failures.popleft()
 
-    async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
+    async def post(
+        self,
+        community_id: str,
+        channel_id: str,
+        reply: Reply,
+        *,
+        key: str | None = None,
+        before_send: BeforeSend | None = None,
+    ) -> str:
+        await self.before_request(before_send)
         self._maybe_fail()
-        self.posts.append((community_id, channel_id, reply))
-        return f"{channel_id}/{len(self.posts)}"
+        if key is not None and self.repeats_safe_for and key in self.keys:
+            ref = self.keys[key]
+        else:
+            self.posts.append((community_id, channel_id, reply))
+            ref = f"{channel_id}/{len(self.posts)}"
+            if key is not None:
+                self.keys[key] = ref
+        await self.recorded()
+        if self.lose_answers:
+            self.lose_answers -= 1
+            raise DeliveryUncertain("the connection closed before the answer")
+        return ref
+
+    async def before_request(self, before_send: BeforeSend | None) -> None:
+        """What comes before a post "goes out": its claim. Subclasses wait here, as a
+        platform's pace or a slow answer would make them."""
+        if before_send is not None:
+            await before_send()
+
+    async def recorded(self) -> None:
+        """Called once a post or a direct message is recorded."""
 
     async def edit(self, community_id: str, ref: str, reply: Reply) -> None:
         self._maybe_fail()
@@ -72,6 +108,7 @@ class RecordingNotifier:
 
     async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
         self.directs.append((community_id, user_id, reply))
+        await self.recorded()
 
 
 @pytest.fixture
@@ -86,13 +123,13 @@ def notifier() -> RecordingNotifier:
 
 
 @pytest.fixture
-def runtime(core: Core, notifier: RecordingNotifier) -> delivery.Runtime:
+def runtime(core: Core, notifier: RecordingNotifier) -> Runtime:
     waits: list[float] = []
 
     async def no_wait(seconds: float) -> None:
         waits.append(seconds)
 
-    runtime = delivery.Runtime(core, {"terminal": notifier}, sleep=no_wait)
+    runtime = Runtime(core, {"terminal": notifier}, sleep=no_wait)
     runtime.waits = waits  # type: ignore[attr-defined]
     return runtime
 
@@ -248,14 +285,14 @@ async def test_the_alerts_ill_call_button_pledges_then_withdraws(core: Core) -> 
 
 
 async def test_an_alert_is_posted_once_at_its_time_with_live_counts(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     alert_id = await scheduled(core, "daily 18:00", "Call today!")
-    early = await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW)
+    early = await delivery.run_alert(runtime, alert_id, core.clock())
     assert early == "not due" and notifier.posts == []
     clock.now = datetime(2026, 11, 18, 23, 2, tzinfo=UTC)  # 18:02 New York: two minutes late
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "posted"
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "already claimed"
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "posted"
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "not due"  # judged
     [(community, channel, post)] = notifier.posts
     assert (community, channel, post.private) == ("server-1", "C1", False)
     assert post.title == "Action alert: Call the Governor" and "Call today!" in post.body
@@ -271,22 +308,22 @@ async def test_an_alert_is_posted_once_at_its_time_with_live_counts(
 
 
 async def test_a_one_time_alert_finishes_after_its_post(
-    core: Core, clock: Clock, runtime: delivery.Runtime
+    core: Core, clock: Clock, runtime: Runtime
 ) -> None:
     alert_id = await scheduled(core, "2026-11-18 12:00")
     clock.now = datetime(2026, 11, 18, 17, 0, tzinfo=UTC)
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "posted"
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "posted"
     async with core.sessions() as session:
         assert await session.scalar(select(Alert.status)) == AlertStatus.FINISHED
 
 
 async def test_a_failing_post_is_retried_with_backoff(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     alert_id = await scheduled(core)
     clock.now = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
     notifier.failures.extend([DeliveryError("429"), DeliveryError("502")])
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "posted"
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "posted"
     assert runtime.waits == [2.0, 5.0]  # type: ignore[attr-defined]
     async with core.sessions() as session:
         posted = await session.scalar(select(AlertDelivery))
@@ -294,27 +331,27 @@ async def test_a_failing_post_is_retried_with_backoff(
 
 
 async def test_a_post_that_keeps_failing_is_given_up_and_its_organizer_told(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     alert_id = await scheduled(core)
     clock.now = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
     notifier.failures.extend([DeliveryError("outage")] * 4)
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "failed"
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "failed"
     [(_, organizer, notice)] = notifier.directs
     assert organizer == "olga" and "could not be posted" in notice.text
     async with core.sessions() as session:
         assert await session.scalar(select(Alert.status)) == AlertStatus.ACTIVE  # runs again
-    # The claim stays: the same occurrence is not posted late by another run.
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "already claimed"
+    # Judged: the same occurrence is not posted late by another run (Post it now can).
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "not due"
 
 
 async def test_a_channel_that_is_gone_disables_the_alert_and_tells_its_organizer(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     alert_id = await scheduled(core)
     clock.now = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
     notifier.failures.append(DestinationGone("channel C1 no longer exists"))
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "gone"
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "gone"
     async with core.sessions() as session:
         alert = await session.scalar(select(Alert))
         audit = list(await session.scalars(select(AuditEvent.action)))
@@ -326,38 +363,43 @@ async def test_a_channel_that_is_gone_disables_the_alert_and_tells_its_organizer
     assert runtime.waits == []  # type: ignore[attr-defined]  # nothing to retry
 
 
-async def test_a_missed_occurrence_is_reported_and_never_posted_late(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+async def test_a_missed_occurrence_is_reported_with_post_it_now_and_never_posted_late(
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     alert_id = await scheduled(core)
-    due = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
-    clock.now = due + timedelta(minutes=3)
-    assert await delivery.report_missed(runtime, alert_id, due, core.clock()) == "missed"
+    clock.now = datetime(2026, 11, 18, 23, 10, tzinfo=UTC)  # ten minutes after 18:00 NY
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "missed"
     [(_, organizer, notice)] = notifier.directs
     assert organizer == "olga" and "was not posted" in notice.text and "runs again" in notice.body
-    assert await delivery.run_alert(runtime, alert_id, core.clock(), WINDOW) == "already claimed"
-    assert notifier.posts == []
+    [missed] = await rows(core, AlertDelivery)
+    assert missed.status == "missed"
+    assert [(a.label, a.id) for a in notice.actions] == [
+        ("Post it now", f"alert:postnow:{missed.id}")
+    ]
+    assert await delivery.run_alert(runtime, alert_id, core.clock()) == "not due"  # judged once
+    assert notifier.posts == [] and len(notifier.directs) == 1
 
 
 async def test_a_missed_one_time_alert_is_finished_and_its_failure_worded_as_such(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     missed = await scheduled(core, "2026-11-18 18:00")
-    due = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
-    clock.now = due + timedelta(minutes=10)
-    assert await delivery.report_missed(runtime, missed, due, core.clock()) == "missed"
+    clock.now = datetime(2026, 11, 18, 23, 10, tzinfo=UTC)
+    assert await delivery.run_alert(runtime, missed, core.clock()) == "missed"
     async with core.sessions() as session:
         assert (await session.get(Alert, missed)).status == AlertStatus.FINISHED  # type: ignore[union-attr]
+    assert "this once" in notifier.directs[-1][2].body
     failing = await scheduled(core, "2026-11-19 18:00")
     clock.now = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
     notifier.failures.extend([DeliveryError("outage")] * 4)
-    assert await delivery.run_alert(runtime, failing, core.clock(), WINDOW) == "failed"
+    assert await delivery.run_alert(runtime, failing, core.clock()) == "failed"
     notice = notifier.directs[-1][2]
     assert "this once" in notice.body and "next time" not in notice.body
+    assert [a.label for a in notice.actions] == ["Post it now"]
 
 
 async def test_the_daily_tally_is_posted_once_with_its_chart(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     await configure_community(core, ORGANIZER, alert_channel_id="C-alerts")
     await call(core, MEMBER)
@@ -367,14 +409,10 @@ async def test_the_daily_tally_is_posted_once_with_its_chart(
     assert community is not None and entry is not None
     due = datetime(2026, 11, 18, 23, 0, tzinfo=UTC)
     late = due + timedelta(minutes=2)
-    outcome = await delivery.run_tally(runtime, community.id, entry.id, late, WINDOW)
-    assert outcome == "posted"
-    assert (
-        await delivery.run_tally(runtime, community.id, entry.id, late, WINDOW) == "already claimed"
-    )
-    assert (
-        await delivery.run_tally(runtime, community.id, entry.id, due - WINDOW, WINDOW) == "not due"
-    )
+    early = due - timedelta(minutes=5)
+    assert await delivery.run_tally(runtime, community.id, entry.id, early) == "not due"
+    assert await delivery.run_tally(runtime, community.id, entry.id, late) == "posted"
+    assert await delivery.run_tally(runtime, community.id, entry.id, late) == "already claimed"
     [(_, channel, tally)] = notifier.posts
     assert channel == "C-alerts" and not tally.private
     assert facts(tally)["Members who called"] == "1"
@@ -394,7 +432,7 @@ async def test_the_tally_can_be_posted_now_by_an_organizer(core: Core) -> None:
 
 
 async def test_one_reminder_while_offices_are_open_to_those_who_have_not_called(
-    core: Core, clock: Clock, runtime: delivery.Runtime, notifier: RecordingNotifier
+    core: Core, clock: Clock, runtime: Runtime, notifier: RecordingNotifier
 ) -> None:
     bob = Actor("terminal", "server-1", "bob", "Bob")
     carol = Actor("terminal", "server-1", "carol", "Carol")

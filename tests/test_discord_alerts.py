@@ -7,6 +7,7 @@ no protocol violation (see `discord_helpers.bot_running`)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,9 @@ import pytest
 
 import discord_helpers
 from callbot.adapters import PostsScheduled
+from callbot.alerts import delivery, settle
 from callbot.alerts.posts import alert_post
+from callbot.alerts.sending import Runtime, alert_post_key
 from callbot.alerts.service import post_tally_now
 from callbot.core import Core
 from callbot.db.models import Alert, AlertStatus, AuditEvent, Pledge
@@ -24,7 +27,8 @@ from callbot.replies import Action, Actor, Reply
 from callbot.services.tallies import Tally
 from callbot_discord.adapter import DiscordAdapter
 from callbot_discord.client import CallbotClient
-from conftest import PNG_MAGIC, count, rows
+from callbot_discord.notifier import NONCE_WINDOW
+from conftest import PNG_MAGIC, Clock, count, rows
 from discord_helpers import Server, answer, bot_running, caught_up, private, use_fake_discord
 from fakes.discord_fake import FakeDiscord, FakeDiscordError, FakeMessage
 from fakes.discord_payloads import (
@@ -457,3 +461,49 @@ async def test_the_fake_checks_uploads_like_discord(fake: FakeDiscord, server: S
     assert "not named files[n]" in problems[0] and "files[1], not uploaded" in problems[1]
     assert "over the upload limit" in problems[2]
     assert f"message {hole.id}: embeds[0].image: attachment://other.png names no" in problems[3]
+
+
+# -- posts that did not simply go out ---------------------------------------------------------
+
+
+async def test_a_post_sent_again_with_its_key_by_another_process_is_the_same_message(
+    fake: FakeDiscord, core: Core, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two schedulers' REST-only notifiers: the second sends the post the first one sent (its
+    # answer lost in a crash) with the key derived from the delivery: Discord's nonce.
+    use_fake_discord(monkeypatch, fake)
+    adapter = DiscordAdapter()
+    entry = core.campaigns.get("governor")
+    assert entry is not None
+    post = alert_post(entry, "", Tally(), ZONE)
+    channel = str(server.channel.id)
+    key = alert_post_key(12, datetime(2026, 11, 18, 23, 0, tzinfo=UTC), channel)
+    async with adapter.notifying(core) as first, adapter.notifying(core) as second:
+        assert first.repeats_safe_for == NONCE_WINDOW
+        ref = await first.post(str(server.guild.id), channel, post, key=key)
+        again = await second.post(str(server.guild.id), channel, post, key=key)
+    [message] = fake.channel_messages(server.channel)
+    assert again == ref == f"{channel}/{message.id}" and message.nonce == key
+    assert fake.nonce_repeats == 1 and fake.errors == []
+
+
+async def test_an_organizer_posts_a_missed_alert_from_the_direct_message_that_told_them(
+    fake: FakeDiscord, core: Core, server: Server, bot: CallbotClient, clock: Clock
+) -> None:
+    alert_id = await scheduled_alert(fake, server, "daily 18:00")
+    runtime = Runtime(core, {"discord": bot.notifier})
+    clock.now = datetime(2026, 11, 18, 23, 30, tzinfo=UTC)  # half an hour late: missed
+    assert await delivery.run_alert(runtime, alert_id, clock.now) == "missed"
+    [notice] = fake.direct_messages(server.admin)
+    assert "was not posted" in notice.text() and notice.allowed_mentions == {"parse": []}
+    [button] = [c for c in notice.custom_ids() if c.startswith("alert:postnow:")]
+    with pytest.raises(FakeDiscordError, match="cannot see direct message"):
+        await fake.click(server.member, notice, button)  # only the organizer told sees it
+    asked = private(answer(await fake.click(server.admin, notice, button)))
+    assert "will be posted in its channel within a few seconds" in asked.text()
+    assert await settle.settle(runtime, clock.now) == 1  # as the leader does every few seconds
+    [post] = fake.channel_messages(server.channel)
+    assert post.text().startswith("Action alert: Call the Governor")
+    again = answer(await fake.click(server.admin, notice, button))
+    assert "was posted already" in again.text()
+    assert len(fake.channel_messages(server.channel)) == 1

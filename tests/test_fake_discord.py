@@ -662,3 +662,75 @@ def test_modal_and_command_rules_match_discords_limits() -> None:
         "before optional" in p for p in command_problems([{**good, "options": late_required}])
     )
     assert command_problems([good, good])  # duplicate names
+
+
+async def test_a_repeated_nonce_gets_the_first_message_back_within_the_window(
+    world: World,
+) -> None:
+    # discord.py sends `enforce_nonce: true` with any nonce; Discord then answers a create
+    # with a nonce the bot used in that channel "in the past few minutes" with that message.
+    fake = world.fake
+    alerts = world.bot.get_channel(world.alerts.id)
+    general = world.bot.get_channel(world.general.id)
+    assert isinstance(alerts, discord.TextChannel) and isinstance(general, discord.TextChannel)
+    first = await alerts.send("Call today!", nonce="alert-12-1")
+    again = await alerts.send("Call today! (counts changed)", nonce="alert-12-1")
+    assert again.id == first.id and again.content == "Call today!"
+    assert [m.id for m in fake.channel_messages(world.alerts)] == [first.id]
+    assert fake.nonce_repeats == 1 and fake.messages[first.id].nonce == "alert-12-1"
+    elsewhere = await general.send("Call today!", nonce="alert-12-1")  # another channel
+    assert elsewhere.id != first.id
+    fake.nonce_window = 0.0  # the window has passed
+    later = await alerts.send("Call today!", nonce="alert-12-1")
+    assert later.id != first.id and len(fake.channel_messages(world.alerts)) == 2
+
+
+async def test_a_nonce_is_deduplicated_only_when_enforced_and_must_fit_25_characters(
+    world: World,
+) -> None:
+    fake = world.fake
+    url = f"{fake.api_base}/channels/{world.general.id}/messages"
+    headers = {
+        "Authorization": f"Bot {fake.token}",
+        "User-Agent": "DiscordBot (https://example.org, 1.0)",
+    }
+    body = {"content": "hello", "allowed_mentions": {"parse": []}, "nonce": 42}
+    async with aiohttp.ClientSession() as session:
+        ids = []
+        for _ in range(2):  # without enforce_nonce the nonce is only echoed
+            async with session.post(url, json=body, headers=headers) as response:
+                assert response.status == 200
+                created = await response.json()
+                assert created["nonce"] == "42"
+                ids.append(created["id"])
+        assert ids[0] != ids[1]
+        too_long = {**body, "nonce": "x" * 26, "enforce_nonce": True}
+        async with session.post(url, json=too_long, headers=headers) as response:
+            assert response.status == 400 and (await response.json())["code"] == 50035
+    assert fake.nonce_repeats == 0
+    assert [e for e in fake.errors if "nonce" in e]
+    fake.errors.clear()
+
+
+class DirectView(discord.ui.View):
+    """A button on a direct message."""
+
+    @discord.ui.button(label="Post it now", custom_id="direct:post")
+    async def post(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        assert interaction.guild_id is None and isinstance(interaction.user, discord.User)
+        await interaction.response.send_message("Posting it", ephemeral=True)
+
+
+async def test_a_button_in_a_direct_message_is_clicked_outside_any_server(world: World) -> None:
+    fake = world.fake
+    user = await world.bot.fetch_user(world.alice.id)
+    await user.send("Alert #12 was missed.", view=DirectView())
+    [notice] = fake.direct_messages(world.alice)
+    with pytest.raises(FakeDiscordError, match="cannot see direct message"):
+        await fake.click(world.bob, notice, "direct:post")  # only its recipient sees it
+    clicked = await fake.click(world.alice, notice, "direct:post")
+    payload = clicked.payload
+    assert "guild_id" not in payload and "member" not in payload and clicked.guild is None
+    assert payload["user"]["id"] == str(world.alice.id) and payload["context"] == 1
+    [answer] = await clicked.wait_messages(1)
+    assert answer.text() == "Posting it" and answer.ephemeral

@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from callbot.alerts.schedules import from_stored
 from callbot.core import Core
 from callbot.db.models import Alert, AlertDelivery, AlertStatus, Community
-from callbot.replies import Reply
+from callbot.notify import BeforeSend
 from callbot.scheduling import leadership
-from callbot.scheduling.engine import STORED, Scheduler, job_store_engine, job_store_url
+from callbot.scheduling.engine import STORED, Scheduler
 from callbot.scheduling.leadership import FileLeadership
+from callbot.scheduling.thread import job_store_engine, job_store_url
 from conftest import FIXTURES, build_core, make_settings
 from test_alerts import RecordingNotifier
 
@@ -39,14 +40,7 @@ class WaitingNotifier(RecordingNotifier):
         super().__init__()
         self.changed = asyncio.Condition()
 
-    async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
-        ref = await super().post(community_id, channel_id, reply)
-        async with self.changed:
-            self.changed.notify_all()
-        return ref
-
-    async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
-        await super().direct(community_id, user_id, reply)
+    async def recorded(self) -> None:
         async with self.changed:
             self.changed.notify_all()
 
@@ -63,8 +57,10 @@ async def core(engine: AsyncEngine, tmp_path: Path) -> Core:
 
 async def add_alert(core: Core, due_in: float, *, status: AlertStatus = AlertStatus.ACTIVE) -> int:
     """An alert of the governor campaign due `due_in` seconds from now (a stored one-time
-    schedule to the second, as organizers cannot type: minutes are their finest)."""
-    due = datetime.now(UTC) + timedelta(seconds=due_in)
+    schedule to the second, as organizers cannot type: minutes are their finest), scheduled
+    a minute before it is due or now, whichever is earlier."""
+    now = datetime.now(UTC)
+    due = now + timedelta(seconds=due_in)
     local = due.astimezone(ZoneInfo(NEW_YORK)).replace(tzinfo=None)
     entry = core.campaigns.get("governor")
     assert entry is not None
@@ -85,7 +81,8 @@ async def add_alert(core: Core, due_in: float, *, status: AlertStatus = AlertSta
             message="",
             status=status,
             created_by="olga",
-            created_at=datetime.now(UTC),
+            created_at=now,
+            scheduled_at=min(now, due - timedelta(minutes=1)),
         )
         session.add(alert)
         await session.flush()
@@ -155,10 +152,10 @@ class HeldNotifier(WaitingNotifier):
         super().__init__()
         self.started, self.release = asyncio.Event(), asyncio.Event()
 
-    async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
+    async def before_request(self, before_send: BeforeSend | None) -> None:
         self.started.set()
         await self.release.wait()
-        return await super().post(community_id, channel_id, reply)
+        await super().before_request(before_send)
 
 
 async def test_a_running_alert_is_not_scheduled_again_by_the_sync(
@@ -201,19 +198,27 @@ async def test_a_restart_inside_the_due_window_posts_it_once(core: Core, tmp_pat
     assert len(notifier.posts) == 1 and await deliveries(core) == [(alert_id, "posted")]
 
 
-async def test_a_run_missed_beyond_the_grace_is_reported_not_posted(
+async def test_an_alert_due_more_than_five_minutes_before_the_leader_starts_is_reported(
     core: Core, tmp_path: Path
 ) -> None:
     notifier = WaitingNotifier()
-    alert_id = await add_alert(core, 1.0)
-    async with running(core, notifier, tmp_path / "lock") as first:
-        await until(first.leading.wait())
-    await until(_past(alert_id, core, extra=1.5))
-    async with running(core, notifier, tmp_path / "lock", grace=timedelta(seconds=1)):
+    alert_id = await add_alert(core, -6 * 60)  # due six minutes ago, while no one led
+    async with running(core, notifier, tmp_path / "lock"):
         await notifier.wait_for(lambda: len(notifier.directs) == 1)
     [(_, organizer, notice)] = notifier.directs
     assert organizer == "olga" and "was not posted" in notice.text
+    assert [action.label for action in notice.actions] == ["Post it now"]
     assert notifier.posts == [] and await deliveries(core) == [(alert_id, "missed")]
+
+
+async def test_an_alert_due_less_than_five_minutes_before_the_leader_starts_is_posted(
+    core: Core, tmp_path: Path
+) -> None:
+    notifier = WaitingNotifier()
+    alert_id = await add_alert(core, -4 * 60)  # due four minutes ago
+    async with running(core, notifier, tmp_path / "lock"):
+        await notifier.wait_for(lambda: len(notifier.posts) == 1)
+    assert notifier.directs == [] and await deliveries(core) == [(alert_id, "posted")]
 
 
 async def test_a_second_scheduler_stands_by_until_the_first_stops(

@@ -5,21 +5,29 @@ the loopback fake Slack, in Socket Mode and HTTP mode; the fake must see no viol
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 
 from callbot.adapters import PostsScheduled
+from callbot.alerts import delivery, settle
 from callbot.alerts.posts import alert_post
+from callbot.alerts.sending import Runtime
+from callbot.alerts.service import draft_alert
 from callbot.core import Core
 from callbot.db.models import Alert, AlertStatus, AuditEvent, Pledge
-from callbot.notify import DestinationGone
-from callbot.replies import OPEN_FORM_LABEL, Image, Reply
+from callbot.notify import DeliveryError, DeliveryUncertain, DestinationGone
+from callbot.replies import OPEN_FORM_LABEL, Actor, Image, Reply
+from callbot.services import handle_component
 from callbot.services.tallies import Tally
 from callbot_slack.adapter import SlackAdapter
 from callbot_slack.app import SlackApp
-from conftest import PNG_MAGIC, count, rows
+from callbot_slack.notifier import _translated as translated_error
+from conftest import PNG_MAGIC, Clock, count, rows
 from fakes.errors import take_errors
 from fakes.slack_fake import FakeMessage, FakeSlack
 from test_slack_e2e import (  # the shared end-to-end fixtures and helpers
@@ -426,3 +434,50 @@ def test_the_alert_form_and_commands_read_what_organizers_type() -> None:
     }
     view["state"]["values"]["channel"]["channel"]["selected_conversation"] = "C2"
     assert submitted_alert(view)["channel_label"] == ""  # a name only for the channel known
+
+
+# -- posts that did not simply go out -------------------------------------------------------------
+
+
+async def test_an_organizer_posts_a_missed_alert_from_the_notice_in_the_messages_tab(
+    fake: FakeSlack, core: Core, team: Team, slack: SlackApp, clock: Clock
+) -> None:
+    olga = Actor("slack", team.workspace.id, team.admin.id, "Olga", is_admin=True)
+    preview = await draft_alert(
+        core, olga, campaign="governor", channel_id=team.channel.id, when="daily 18:00"
+    )
+    await handle_component(core, olga, preview.actions[0].id, interaction_id="confirm")
+    [alert] = await rows(core, Alert)
+    runtime = Runtime(core, {"slack": slack.notifier})
+    clock.now = datetime(2026, 11, 18, 23, 30, tzinfo=UTC)  # half an hour late: missed
+    assert await delivery.run_alert(runtime, alert.id, clock.now) == "missed"
+    [notice] = fake.dm_messages(team.admin)
+    assert "was not posted" in notice.visible_text()
+    [button] = [a for a in notice.action_ids() if a.startswith("alert:postnow:")]
+    asked = await answered(await fake.click(team.admin, notice, button))
+    assert "will be posted in its channel within a few seconds" in asked.visible_text()
+    assert await settle.settle(runtime, clock.now) == 1
+    [post] = fake.channel_messages(team.channel)
+    assert "Action alert: Call the Governor" in post.visible_text()
+    # The answer took the notice's place in the Messages tab: no button is left to press twice.
+    [answer] = fake.dm_messages(team.admin)
+    assert answer.action_ids() == [] and "will be posted" in answer.visible_text()
+    assert len(fake.channel_messages(team.channel)) == 1
+
+
+async def test_a_post_slack_refused_can_be_tried_again_but_one_without_an_answer_cannot(
+    fake: FakeSlack, team: Team, slack: SlackApp
+) -> None:
+    assert slack.notifier.repeats_safe_for == timedelta(0)  # Slack deduplicates no post
+    fake.fail_next("chat.postMessage", error="fatal_error")
+    with pytest.raises(DeliveryError) as refused:
+        await slack.notifier.post(team.workspace.id, team.channel.id, Reply("Call today!"))
+    assert not isinstance(refused.value, DeliveryUncertain)  # Slack answered: nothing posted
+    assert fake.channel_messages(team.channel) == []
+    # No answer (a timeout, the connection lost while waiting): it may have been posted.
+    for lost in (aiohttp.ServerDisconnectedError(), TimeoutError()):
+        assert isinstance(translated_error(lost, "posting"), DeliveryUncertain)
+    never_left = aiohttp.ClientConnectorError(
+        ConnectionKey("slack.com", 443, True, True, None, None, None), OSError(111, "refused")
+    )
+    assert type(translated_error(never_left, "posting")) is DeliveryError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -9,6 +10,7 @@ from discord.utils import escape_mentions
 
 from callbot.replies import Actor
 from callbot.safety import clean_text, neutralize_mentions
+from callbot.services.dispatch import usable_in_direct_messages
 
 PLATFORM = "discord"
 NAME_MAX = 100
@@ -21,13 +23,22 @@ def platform_text(text: str) -> str:
 
 
 def actor_from_interaction(interaction: discord.Interaction[Any]) -> Actor | None:
-    """The member and server behind an interaction; None outside a server (a DM).
+    """The member and server behind an interaction; None outside a server (a DM), except
+    for a component the core answers there (an organizer's Post it now): then the user,
+    with no community (the core finds it from the component) and no permissions.
 
     `roles` are the member's role ids; `is_admin` means Manage Server, Administrator or owner,
     as Discord computed them for this interaction. The core decides what they allow.
     """
     guild_id = interaction.guild_id
     if guild_id is None:
+        data: Mapping[str, Any] = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if interaction.type is discord.InteractionType.component and usable_in_direct_messages(
+            custom_id
+        ):
+            user = interaction.user
+            return Actor(PLATFORM, "", str(user.id), platform_text(user.display_name))
         return None
     user = interaction.user
     guild = interaction.guild

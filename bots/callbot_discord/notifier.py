@@ -7,11 +7,20 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
 
 import aiohttp
 import discord
 
-from callbot.notify import DeliveryError, DestinationGone
+from callbot.notify import (
+    BeforeSend,
+    CredentialsRefused,
+    DeliveryError,
+    DeliveryUncertain,
+    DestinationGone,
+)
 from callbot.pacing import Pace
 from callbot.replies import Reply
 from callbot_discord.render import render
@@ -25,6 +34,10 @@ MISSING_PERMISSIONS = 50013
 REQUESTS_PER_SECOND = 49.0
 #: Servers a REST-only notifier remembers (to check membership before a direct message).
 GUILDS_REMEMBERED = 256
+#: How long a post sent with a nonce may be sent again with it: Discord answers a repeat of a
+#: nonce it has seen from the bot in the channel "in the past few minutes" (`enforce_nonce`)
+#: with the first message. Two minutes stays well inside that.
+NONCE_WINDOW = timedelta(minutes=2)
 
 
 def _snowflake(text: str, what: str) -> int:
@@ -64,6 +77,7 @@ class DiscordNotifier:
     `DeliveryError`, and what cannot succeed later is `DestinationGone`."""
 
     platform = "discord"
+    repeats_safe_for = NONCE_WINDOW
 
     def __init__(
         self,
@@ -107,21 +121,35 @@ class DiscordNotifier:
         )
         return target, f"#{channel.name}"
 
-    async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
-        """Post `reply` in the server's channel; returns the ref `"channel_id/message_id"`."""
+    async def post(
+        self,
+        community_id: str,
+        channel_id: str,
+        reply: Reply,
+        *,
+        key: str | None = None,
+        before_send: BeforeSend | None = None,
+    ) -> str:
+        """Post `reply` in the server's channel; returns the ref `"channel_id/message_id"`.
+        With a `key`, the message carries it as its nonce with `enforce_nonce` (discord.py
+        sets that with any nonce): a repeat within `NONCE_WINDOW` gets the first message back."""
         channel, name = self._channel(community_id, _snowflake(channel_id, "channel id"))
+        nonce: dict[str, Any] = {"nonce": key} if key else {}
+        # The claim runs just before this request's slot, so the requests keep their pace.
+        await self.pace.wait(ahead=before_send)
         with _translated_errors(f"posting in {name}"):
             try:
-                await self.pace.wait()
-                message = await channel.send(**render(reply).send_arguments())
+                message = await channel.send(**render(reply).send_arguments(), **nonce)
             except discord.Forbidden as error:
                 if reply.image is None or error.code != MISSING_PERMISSIONS:
                     raise
                 # Maybe only Attach Files is missing (servers that added the bot before
-                # charts); if more is, this second try fails the same way.
+                # charts); if more is, this second try fails the same way. Refused, the first
+                # made no message: the same nonce is free.
                 log.info("%s refused the chart (%s); posting it in words", name, error)
                 await self.pace.wait()
-                message = await channel.send(**render(reply, attach_image=False).send_arguments())
+                words = render(reply, attach_image=False).send_arguments()
+                message = await channel.send(**words, **nonce)
         return f"{channel.id}/{message.id}"
 
     async def edit(self, community_id: str, ref: str, reply: Reply) -> None:
@@ -171,12 +199,21 @@ class DiscordNotifier:
 
 @contextmanager
 def _translated_errors(doing: str) -> Iterator[None]:
-    """discord.py's failures as the port's: gone for good, or worth trying again."""
+    """discord.py's failures as the port's: gone for good, refused (worth trying again), or
+    uncertain (the request may have been carried out: no answer, or a server error)."""
     try:
         yield
     except DeliveryError:
         raise
     except (discord.NotFound, discord.Forbidden) as error:
         raise DestinationGone(f"{doing}: {error}") from error
-    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+    except discord.HTTPException as error:
+        if error.status == HTTPStatus.UNAUTHORIZED:
+            raise CredentialsRefused(f"Discord refuses DISCORD_TOKEN ({doing}: {error})") from None
+        if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            raise DeliveryUncertain(f"{doing}: {error}") from error
         raise DeliveryError(f"{doing}: {error}") from error
+    except aiohttp.ClientConnectorError as error:  # the request never left
+        raise DeliveryError(f"{doing}: {error}") from error
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise DeliveryUncertain(f"{doing}: {error or type(error).__name__}") from error

@@ -11,12 +11,13 @@ fails, the post stands and the failure is logged.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from callbot.notify import DeliveryError, DestinationGone
+from callbot.notify import BeforeSend, DeliveryError, DeliveryUncertain, DestinationGone
 from callbot.replies import Reply
 from callbot_slack.images import upload_image
 from callbot_slack.render import render_message
@@ -56,9 +57,12 @@ def parse_message_ref(ref: str) -> tuple[str, str]:
 
 class SlackNotifier:
     """Posts replies into a workspace's channels and updates them (`callbot.notify.Notifier`).
-    Channel posts are public: `Reply.private` does not apply."""
+    Channel posts are public: `Reply.private` does not apply. Slack deduplicates no post, so
+    none is repeatable (`repeats_safe_for` is zero): a post that may have gone out is left to
+    its organizer."""
 
     platform = "slack"
+    repeats_safe_for = timedelta(0)
 
     def __init__(self, client_for: ClientFor) -> None:
         self._client_for = client_for
@@ -88,9 +92,20 @@ class SlackNotifier:
             await upload_image(client, posted_in, reply.image, thread_ts=ts)
         return f"{posted_in}/{ts}"
 
-    async def post(self, community_id: str, channel_id: str, reply: Reply) -> str:
-        """Post `reply` in the workspace's channel; returns the ref `"channel_id/ts"`."""
+    async def post(
+        self,
+        community_id: str,
+        channel_id: str,
+        reply: Reply,
+        *,
+        key: str | None = None,
+        before_send: BeforeSend | None = None,
+    ) -> str:
+        """Post `reply` in the workspace's channel; returns the ref `"channel_id/ts"`. The
+        `key` has no use here (Slack has no idempotency key for chat.postMessage)."""
         client = await self._client(community_id)
+        if before_send is not None:
+            await before_send()
         return await self._post(client, channel_id, reply, f"posting in {channel_id}")
 
     async def direct(self, community_id: str, user_id: str, reply: Reply) -> None:
@@ -110,10 +125,14 @@ class SlackNotifier:
 
 
 def _translated(exc: Exception, doing: str) -> DeliveryError:
-    """Slack's failure as the port's: gone for good, or worth trying again later."""
+    """Slack's failure as the port's: gone for good, refused (Slack answered with an error:
+    nothing was posted; worth trying again later), or uncertain (no answer: it may have
+    been posted)."""
     if isinstance(exc, SlackApiError):
         error = str(exc.response.get("error") or "")
         if error in GONE:
             return DestinationGone(f"{doing}: {error}")
         return DeliveryError(f"{doing}: {error or exc.response.status_code}")
-    return DeliveryError(f"{doing}: {exc}")
+    if isinstance(exc, aiohttp.ClientConnectorError):  # the request never left
+        return DeliveryError(f"{doing}: {exc}")
+    return DeliveryUncertain(f"{doing}: {exc or type(exc).__name__}")

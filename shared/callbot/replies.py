@@ -20,6 +20,9 @@ class Actor:
 
     `roles` and `is_admin` are what the platform says about the user right now; the core
     decides from them (and the community's settings) whether the user is an organizer.
+    An empty `community_id` is a user in a direct message with the bot on a platform whose
+    direct messages belong to no community (Discord): only components usable there
+    (`callbot.services.dispatch.usable_in_direct_messages`) are answered for them.
     """
 
     platform: str
@@ -29,6 +32,11 @@ class Actor:
     community_name: str = ""
     roles: frozenset[str] = frozenset()
     is_admin: bool = False
+
+    @property
+    def in_direct_message(self) -> bool:
+        """Whether the user asks from a direct message that names no community."""
+        return not self.community_id
 
 
 class Tone(StrEnum):

@@ -40,6 +40,7 @@ from fakes.discord_payloads import (
     CHANNEL_SELECT,
     CHECKBOX,
     CHECKBOX_GROUP,
+    DM_APP_PERMISSIONS,
     EPHEMERAL,
     LABEL,
     LOADING,
@@ -126,7 +127,9 @@ class FakeDiscord:
     limit), `rate_limits` (False turns every limit off), `global_limit` requests per
     `global_window` seconds per bot token (50 per 1 s; None: no limit), `per_channel_limit`
     (count, seconds) for channel posts ((5, 5.0); None: no limit), `recommended_shards` (the
-    shard count GET /gateway/bot suggests), and `fail_next()`."""
+    shard count GET /gateway/bot suggests), `nonce_window` (seconds a message nonce sent with
+    `enforce_nonce` is remembered per channel: a repeat within it gets the first message back;
+    Discord says "a few minutes"), and `fail_next()`."""
 
     def __init__(
         self,
@@ -141,6 +144,7 @@ class FakeDiscord:
         global_window: float = 1.0,
         per_channel_limit: tuple[int, float] | None = (5, 5.0),
         shards: int = 1,
+        nonce_window: float = 180.0,
     ) -> None:
         self.app_id = app_id
         self.token = token
@@ -152,6 +156,7 @@ class FakeDiscord:
         self.global_window = global_window
         self.per_channel_limit = per_channel_limit
         self.recommended_shards = shards
+        self.nonce_window = nonce_window
         # World and records.
         self.guilds: list[FakeGuild] = []
         self.messages: dict[int, FakeMessage] = {}
@@ -160,6 +165,7 @@ class FakeDiscord:
         self.request_log: list[RequestRecord] = []
         self.errors: list[str] = []
         self.command_syncs = 0
+        self.nonce_repeats = 0  # creates answered with the message their nonce made before
         self.state = Signal()
         self._ids = SnowflakeFactory()
         self._global_commands: list[dict[str, Any]] = []
@@ -167,6 +173,8 @@ class FakeDiscord:
         self._channel_log: dict[int, list[FakeMessage]] = {}
         self._dm_channels: dict[int, FakeDMChannel] = {}
         self._by_token: dict[str, FakeInteraction] = {}
+        # (channel id, nonce) -> the message it created, and when (loop time).
+        self._nonces: dict[tuple[int, str], tuple[FakeMessage, float]] = {}
         self._gateway = Gateway(self)
         self._rest = RestApi(self)
         self._runner: web.AppRunner | None = None
@@ -873,8 +881,12 @@ class FakeDiscord:
             raise FakeDiscordError(f"message {message.id} was deleted")
         if message.loading:
             raise FakeDiscordError(f"message {message.id} is still a deferred 'thinking' message")
-        guild = self._guild_of(message)
-        guild.member(user)
+        if message.guild_id is None:
+            direct = self.dm_channel_by_id(message.channel_id)
+            if direct is None or direct.recipient is not user:
+                raise FakeDiscordError(f"{user.name} cannot see direct message {message.id}")
+        else:
+            self._guild_of(message).member(user)
         if message.ephemeral and (
             message.interaction is None or message.interaction.user is not user
         ):
@@ -912,6 +924,10 @@ class FakeDiscord:
     def _component_interaction(
         self, user: FakeUser, message: FakeMessage, data: dict[str, Any], label: str
     ) -> FakeInteraction:
+        if message.guild_id is None:
+            direct = self.dm_channel_by_id(message.channel_id)
+            assert direct is not None  # checked by _usable_component
+            return self._new_dm_interaction(user, direct, data, label, source_message=message)
         guild = self._guild_of(message)
         channel = self._message_channel(guild, message)
         return self._new_interaction(
@@ -969,10 +985,57 @@ class FakeDiscord:
             parent=parent,
         )
 
+    def _new_dm_interaction(
+        self,
+        user: FakeUser,
+        channel: FakeDMChannel,
+        data: dict[str, Any],
+        label: str,
+        *,
+        source_message: FakeMessage,
+    ) -> FakeInteraction:
+        """A click in the bot's direct messages: no guild and no member, the `user` instead;
+        the bot's DM context (1), where a guild-installed app's owner is "0"."""
+        interaction_id = self.new_id()
+        token = "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.app_id),
+            "type": MESSAGE_COMPONENT,
+            "data": data,
+            "channel": channel.payload(),
+            "channel_id": str(channel.id),
+            "user": user.payload(),
+            "token": token,
+            "version": 1,
+            "app_permissions": str(DM_APP_PERMISSIONS),
+            "locale": "en-US",
+            "entitlements": [],
+            "entitlement_sku_ids": [],
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+            "message": source_message.payload(),
+        }
+        return FakeInteraction(
+            interaction_id=interaction_id,
+            token=token,
+            kind=MESSAGE_COMPONENT,
+            user=user,
+            guild=None,
+            channel=channel,
+            payload=payload,
+            name=label,
+            source_message=source_message,
+        )
+
     async def _drive(self, interaction: FakeInteraction) -> FakeInteraction:
-        session = self._gateway.session_for_guild(interaction.guild.id)
+        guild = interaction.guild
+        # Direct messages reach the bot on shard 0, as guild id None does.
+        session = self._gateway.session_for_guild(guild.id if guild is not None else None)
         if session is None:
-            raise FakeDiscordError(f"no gateway session receives {interaction.guild.name}'s events")
+            where = guild.name if guild is not None else "direct messages"
+            raise FakeDiscordError(f"no gateway session receives {where}' events")
         self.interactions[interaction.id] = interaction
         self._by_token[interaction.token] = interaction
         interaction.dispatched_at = self.loop_time()
@@ -1031,7 +1094,9 @@ class FakeDiscord:
                 "id": str(interaction.id),
                 "type": interaction.type,
                 "user": interaction.user.payload(),
-                "authorizing_integration_owners": {"0": str(interaction.guild.id)},
+                "authorizing_integration_owners": {
+                    "0": str(interaction.guild.id) if interaction.guild is not None else "0"
+                },
             }
             if interaction.type == APPLICATION_COMMAND:
                 metadata["name"] = interaction.data.get("name")
@@ -1046,6 +1111,19 @@ class FakeDiscord:
         self._check_embed_images(message)
         self._announce("MESSAGE_CREATE", message)
         return message
+
+    def message_for_nonce(
+        self, channel: FakeChannel | FakeDMChannel, nonce: str
+    ) -> FakeMessage | None:
+        """The message an `enforce_nonce` create with this nonce made in the channel within
+        `nonce_window`, which a repeat gets back instead of a new one."""
+        found = self._nonces.get((channel.id, nonce))
+        if found is None or self.loop_time() - found[1] >= self.nonce_window:
+            return None
+        return found[0]
+
+    def remember_nonce(self, message: FakeMessage, nonce: str) -> None:
+        self._nonces[(message.channel_id, nonce)] = (message, self.loop_time())
 
     def edit_message(
         self,

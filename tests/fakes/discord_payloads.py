@@ -61,6 +61,16 @@ EVERYONE_PERMISSIONS = (
 BOT_ROLE_PERMISSIONS = (
     VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_MESSAGE_HISTORY | USE_EXTERNAL_EMOJIS
 )
+# What the bot may do in its direct messages with a user (`app_permissions` of a click there).
+DM_APP_PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | ADD_REACTIONS
+    | USE_EXTERNAL_EMOJIS
+)
 
 # Message flags.
 SUPPRESS_EMBEDS = 1 << 2

@@ -793,7 +793,20 @@ class RestApi:
         if is_empty_message(body, len(request.files)):
             fake.error(f"{label}: empty message")
             return api_error(400, 50006, "Cannot send an empty message")
+        nonce, nonce_problem = _nonce(body)
+        if nonce_problem is not None:
+            fake.error(f"{label} rejected: {nonce_problem}")
+            return api_error(400, 50035, "Invalid Form Body", [nonce_problem])
         self._check_mentions(label, body, required=True)
+        if nonce is not None and body.get("enforce_nonce") is True:
+            # Discord: "checked for uniqueness in the past few minutes. If another message was
+            # created by the same author with the same nonce, that message will be returned
+            # and no new message will be created."
+            earlier = fake.message_for_nonce(channel, nonce)
+            if earlier is not None:
+                fake.nonce_repeats += 1
+                fake.state.fire()
+                return json_response(200, earlier.payload(), headers)
         message = fake.create_message(
             channel=channel,
             body=body,
@@ -801,6 +814,10 @@ class RestApi:
             interaction=None,
             flags=body.get("flags") or 0,
         )
+        if nonce is not None:
+            message.nonce = nonce
+            if body.get("enforce_nonce") is True:
+                fake.remember_nonce(message, nonce)
         return json_response(200, message.payload(), headers)
 
     async def list_messages(self, request: ApiRequest) -> web.Response:
@@ -901,6 +918,22 @@ class RestApi:
         if user is None or not guild.is_member(user):
             return api_error(404, 10007, "Unknown Member")
         return json_response(200, guild.member(user).payload())
+
+
+NONCE_MAX = 25  # characters
+
+
+def _nonce(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A create's nonce as Discord keeps it (a string), or the form error it gets: an integer
+    or a string of at most 25 characters."""
+    raw = body.get("nonce")
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None, f"nonce: {raw!r} is not an integer or a string"
+    if isinstance(raw, str) and len(raw) > NONCE_MAX:
+        return None, f"nonce: {raw!r} is longer than {NONCE_MAX} characters"
+    return str(raw), None
 
 
 def _int(raw: str) -> int:

@@ -462,6 +462,7 @@ class FakeMessage:
     interaction: FakeInteraction | None = None
     interaction_metadata: dict[str, Any] | None = None
     edited_at: datetime | None = None
+    nonce: str | None = None  # as the bot sent it (Discord echoes it as a string)
 
     def __repr__(self) -> str:
         return f"<FakeMessage id={self.id} flags={self.flags} text={self.text()[:60]!r}>"
@@ -533,12 +534,14 @@ class FakeMessage:
             data["application_id"] = str(self.application_id)
         if self.interaction_metadata is not None:
             data["interaction_metadata"] = self.interaction_metadata
+        if self.nonce is not None:
+            data["nonce"] = self.nonce
         return data
 
 
 class FakeInteraction:
     """One interaction (a slash command, click, select, modal submit or autocomplete) and
-    everything the bot answered to it."""
+    everything the bot answered to it. `guild` is None for a click in a direct message."""
 
     def __init__(
         self,
@@ -547,8 +550,8 @@ class FakeInteraction:
         token: str,
         kind: int,
         user: FakeUser,
-        guild: FakeGuild,
-        channel: FakeChannel,
+        guild: FakeGuild | None,
+        channel: FakeChannel | FakeDMChannel,
         payload: dict[str, Any],
         name: str | None = None,
         source_message: FakeMessage | None = None,

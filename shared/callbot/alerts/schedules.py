@@ -123,15 +123,13 @@ class Schedule:
                 break
         return found
 
-    def occurrence(self, zone: ZoneInfo, now: datetime, window: timedelta) -> datetime | None:
-        """The latest time it fired in (now - window, now]: what a run at `now` stands for,
-        whether it is on time or a little late (a restart). None if it did not fire then."""
-        latest = None
-        for fire in self.runs(zone, now - window):
-            if fire > now:
-                break
-            latest = fire
-        return latest
+    def fired(self, zone: ZoneInfo, after: datetime, until: datetime) -> Iterator[datetime]:
+        """The times it fired after `after` and at or before `until`, oldest first."""
+        for fire in self.runs(zone, after):
+            if fire > until:
+                return
+            if fire > after:
+                yield fire
 
 
 def _weekday_names(field: str) -> str:

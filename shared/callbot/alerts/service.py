@@ -10,19 +10,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbot.alerts.posts import alert_post, scheduled_tally
 from callbot.alerts.schedules import Schedule, from_stored, parse_schedule
 from callbot.core import Core
-from callbot.db.models import Alert, AlertStatus, AuditEvent, Community
+from callbot.db.models import (
+    Alert,
+    AlertDelivery,
+    AlertStatus,
+    AuditEvent,
+    Community,
+    DeliveryStatus,
+)
 from callbot.errors import UserError, problem
 from callbot.replies import Action, Actor, Choice, Fact, Picker, Reply, Style, Tone, component_id
 from callbot.safety import member_text
 from callbot.services.calling import campaign_picker
-from callbot.services.common import pick_campaign
-from callbot.services.communities import organizer_community
+from callbot.services.common import is_organizer, pick_campaign
+from callbot.services.communities import NOT_ORGANIZER, organizer_community
 from callbot.services.tallies import campaign_tally
 
 NEXT_RUNS_SHOWN = 3
@@ -176,6 +183,7 @@ async def confirm_alert(core: Core, actor: Actor, alert_id: str) -> Reply:
         if not schedule.next_runs(zone, now, 1):
             return problem("Its time has passed since the preview. Create the alert again.")
         alert.status = AlertStatus.ACTIVE
+        alert.scheduled_at = now
         entry = core.campaigns.by_id(alert.campaign_id)
         title = entry.spec.title if entry else "a campaign"
         audit(
@@ -336,3 +344,76 @@ async def post_tally_now(core: Core, actor: Actor, campaign: str | None = None) 
             )
         audit(session, community.id, actor.user_id, "tally.post", entry.spec.title, core.clock())
         return await scheduled_tally(session, community, entry, core.clock())
+
+
+#: The posts Post it now may post: they are known not to be in the channel, or may not be.
+POSTABLE = (DeliveryStatus.MISSED, DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED)
+ALERT_GONE = "That alert is gone (it was deleted), so there is nothing to post."
+
+
+async def post_it_now(core: Core, actor: Actor, delivery_id: str) -> Reply:
+    """ "Post it now" on a notice about an alert's post that was missed, refused or may not
+    have gone out: the scheduler posts that occurrence once, claimed as every post is, within
+    a few seconds. Says so, or that it was posted meanwhile, or that its alert is gone.
+
+    Who may: an organizer of the alert's community; in a direct message that names no
+    community (Discord), the organizer the notice was sent to (the alert's creator)."""
+    if not delivery_id.isdigit():
+        return problem(ALERT_GONE)
+    async with core.sessions.begin() as session:
+        found = (
+            await session.execute(
+                select(AlertDelivery, Alert, Community)
+                .join(Alert, Alert.id == AlertDelivery.alert_id)
+                .join(Community, Community.id == AlertDelivery.community_id)
+                .where(AlertDelivery.id == int(delivery_id), Community.platform == actor.platform)
+            )
+        ).first()
+        if found is None:
+            return problem(ALERT_GONE)
+        delivery, alert, community = found
+        if actor.in_direct_message:
+            allowed = actor.user_id == alert.created_by
+        elif actor.community_id != community.external_id:
+            return problem(ALERT_GONE)  # never another community's alert
+        else:
+            allowed = is_organizer(community, actor)
+        if not allowed:
+            return problem(NOT_ORGANIZER)
+        if alert.status in (AlertStatus.CANCELLED, AlertStatus.DISABLED):
+            return problem(
+                f"Alert #{alert.id} was {'cancelled' if alert.status == AlertStatus.CANCELLED else 'turned off'}"
+                ", so it was not posted. Create it again with /alert create if it still matters."
+            )
+        entry = core.campaigns.by_id(alert.campaign_id)
+        if entry is None or not entry.spec.is_open(core.clock()):
+            return problem(f"The campaign of alert #{alert.id} is over, so it was not posted.")
+        if delivery.status == DeliveryStatus.POSTED:
+            return Reply(text=f"Alert #{alert.id} was posted already: nothing more was posted.")
+        if delivery.status in (DeliveryStatus.CLAIMED, DeliveryStatus.REQUESTED):
+            return Reply(text=f"Alert #{alert.id} is being posted now.")
+        if delivery.status not in POSTABLE:  # gone: its channel closed to callbot
+            return problem(
+                f"Alert #{alert.id} cannot be posted: callbot may not post in its channel."
+            )
+        requested = await session.scalar(
+            update(AlertDelivery)
+            .where(AlertDelivery.id == delivery.id, AlertDelivery.status == delivery.status)
+            .values(status=DeliveryStatus.REQUESTED)
+            .returning(AlertDelivery.id)
+        )
+        if requested is None:  # another click was first
+            return Reply(text=f"Alert #{alert.id} is being posted now.")
+        audit(
+            session,
+            community.id,
+            actor.user_id,
+            "alert.postnow",
+            f"alert {alert.id}",
+            core.clock(),
+            f"due {delivery.occurrence.isoformat()}",
+        )
+    return Reply(
+        text=f"Alert #{alert.id} will be posted in its channel within a few seconds.",
+        tone=Tone.SUCCESS,
+    )

@@ -219,13 +219,28 @@ class Alert(Base):
     )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When its organizer pressed "Schedule it": no occurrence before this is posted or missed.
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class DeliveryStatus(StrEnum):
+    """Where one scheduled post is. It is claimed at the moment it is sent; the claim is then
+    settled by what the platform answered, or later by the leader (callbot.alerts.settle)."""
+
+    CLAIMED = "claimed"  # being sent: unconfirmed until the platform's answer is recorded
+    POSTED = "posted"  # the platform's message id is recorded in `message_ref`
+    UNCONFIRMED = "unconfirmed"  # maybe sent (a crash, a lost answer) and not safe to repeat
+    FAILED = "failed"  # refused by the platform after several tries: not posted
+    MISSED = "missed"  # too late to post when it was found (callbot was down)
+    REQUESTED = "requested"  # its organizer pressed "Post it now": the leader posts it
+    GONE = "gone"  # its channel is gone or closed to the bot
+
+
 class AlertDelivery(Base):
-    """One post of one alert occurrence to one channel, claimed before it is sent."""
+    """One post of one alert occurrence to one channel, claimed at the moment it is sent."""
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (
@@ -239,9 +254,12 @@ class AlertDelivery(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     occurrence: Mapped[datetime] = mapped_column(UTCDateTime)
     channel_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     message_ref: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the latest attempt to send it began (a claim older than that plus the longest a
+    # send may take is no longer in flight anywhere).
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -250,7 +268,8 @@ class AlertDelivery(Base):
 
 
 class TallyDelivery(Base):
-    """One scheduled tally of one campaign in one community, claimed before it is posted."""
+    """One scheduled tally of one campaign in one community, claimed at the moment it is
+    sent (as an alert's post: `AlertDelivery`)."""
 
     __tablename__ = "tally_deliveries"
     __table_args__ = (UniqueConstraint("community_id", "campaign_id", "occurrence"),)
@@ -260,10 +279,13 @@ class TallyDelivery(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     occurrence: Mapped[datetime] = mapped_column(UTCDateTime)
     channel_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.CLAIMED)
     message_ref: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

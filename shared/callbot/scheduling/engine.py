@@ -4,10 +4,16 @@ Alerts and tallies are rows of our own (organizers create them through any adapt
 the leader turns them into jobs every few seconds (`sync_jobs`): one job per active alert
 ("alert:<id>") and per open campaign of each community with an alert channel
 ("tally:<community>:<campaign>"), stable ids, triggers in the community's time zone. Jobs
-are stored, coalesced and given a grace time: after a restart inside a due window the job
-runs once; one missed beyond the grace is reported to its organizer instead of posted late.
-The posts themselves are claimed in the database first (callbot.alerts.delivery), so a
-standby taking over never posts twice.
+are stored and coalesced, and always run, however late: whether a run posts or reports a
+missed occurrence is the delivery's decision alone (callbot.alerts.due). A sweep judges what
+no run judged (a job that ran while the database was away), and the leader settles the
+claims a crash left unconfirmed (callbot.alerts.settle) when it starts and every few seconds.
+
+APScheduler runs in a thread of its own (callbot.scheduling.thread): a database that
+stalls stalls that thread, never the event loop that answers members.
+
+A leader that loses its lock steps down (no new post is claimed; the posts being sent finish,
+the others are abandoned to the next leader's settling) and competes to lead again.
 """
 
 from __future__ import annotations
@@ -15,71 +21,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
-from datetime import UTC, timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select
 
-from callbot.alerts.delivery import Runtime, tally_schedule
+from callbot.adapters import StartupError
+from callbot.alerts.delivery import tally_schedule
 from callbot.alerts.schedules import from_stored
+from callbot.alerts.sending import SEND_TIMEOUT, Runtime
 from callbot.core import Core
-from callbot.db.engine import sqlite_pragmas
 from callbot.db.models import Alert, AlertStatus, Community, scheduler_jobs
-from callbot.notify import Notifier
+from callbot.notify import CredentialsRefused, Notifier
 from callbot.scheduling import jobs
 from callbot.scheduling.leadership import Leadership, leadership_for
+from callbot.scheduling.thread import LeaderScheduler, LoopExecutor, job_store_engine, stop
+from callbot.workload import DRAIN_SECONDS
 
 log = logging.getLogger(__name__)
 
-GRACE = timedelta(minutes=5)  # how late a due post may still go out (a restart, a takeover)
 SYNC_SECONDS = 10.0  # how soon a new or cancelled alert reaches the schedule
 REFRESH_SECONDS = 10.0  # how often live alert posts get their counts edited
 REMINDER_SECONDS = 300.0
+SETTLE_SECONDS = 5.0  # how often unconfirmed claims and Post it now requests are settled
+SWEEP_SECONDS = 30.0  # how often the leader looks for occurrences no run judged
+SWEEP_LAG = 20.0  # ... due at least this long ago (APScheduler's own runs come first)
+#: After stepping down, how long the posts being sent may take before they are abandoned.
+STEP_DOWN_SECONDS = SEND_TIMEOUT
+#: Waits before leading again after a term that failed at once, growing to the last one.
+RELEAD_SECONDS = (0.5, 1.0, 2.0, 3.0)
+STABLE_TERM = 60.0  # a term this long resets that growth
+STOP_SECONDS = 3.0  # how long stopping APScheduler's thread is waited for (then let be)
 ALERT_JOB = "callbot.scheduling.jobs:run_alert"
 TALLY_JOB = "callbot.scheduling.jobs:run_tally"
 STORED = "stored"  # the job store of alert and tally jobs (in the database)
 INTERNAL = "internal"  # the leader's own periodic jobs (in memory)
 
 JobSpec = tuple[str, list[str], BaseTrigger]  # function, arguments, trigger
-
-
-def job_store_url(database_url: str) -> str:
-    """Where APScheduler 3 keeps its jobs, through the synchronous driver it needs.
-
-    PostgreSQL: the same database. SQLite: a file of its own beside the database, because
-    APScheduler writes its jobs from the event loop's thread: waiting there for SQLite's one
-    write lock, held by a transaction that needs that very loop to finish, would stall both.
-    """
-    url = make_url(database_url)
-    if url.get_backend_name() == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    else:
-        database = url.database or ""
-        if database and database != ":memory:":
-            database = str(Path(database).with_suffix("")) + ".jobs.sqlite3"
-        url = url.set(drivername="sqlite", database=database or None)
-    return url.render_as_string(hide_password=False)
-
-
-def job_store_engine(database_url: str) -> Engine:
-    """The job store's engine, made for a thousand one-off jobs removed one by one as they
-    start, in the event loop's thread: without waiting for each commit to reach the disk.
-    Safe, since the store holds nothing of its own: the periodic sync rebuilds it from the
-    alerts, and the claim on each delivery (committed in full) is what posts only once."""
-    url = job_store_url(database_url)
-    if make_url(url).get_backend_name() == "postgresql":
-        return create_engine(url, connect_args={"options": "-c synchronous_commit=off"})
-    engine = create_engine(url)
-    event.listen(engine, "connect", sqlite_pragmas)  # WAL: synced at checkpoints only
-    return engine
 
 
 async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
@@ -110,14 +93,16 @@ async def desired_jobs(core: Core, platforms: set[str]) -> dict[str, JobSpec]:
     return wanted
 
 
-async def sync_jobs(scheduler: AsyncIOScheduler, core: Core, platforms: set[str]) -> None:
-    """Make the stored jobs what the database asks for. A job that exists with the same
-    trigger is left alone, so a run that is due (after a restart) is not pushed back."""
-    wanted = await desired_jobs(core, platforms)
+def apply_jobs(
+    scheduler: LeaderScheduler, wanted: Mapping[str, JobSpec], in_progress: set[str]
+) -> None:
+    """Make the stored jobs `wanted` (synchronous: the job store's I/O; run it in a thread).
+    A job that exists with the same trigger is left alone, so a run that is due (after a
+    restart) is not pushed back; one in progress is not put back (APScheduler drops a
+    one-off job as it starts)."""
     existing = {job.id: job for job in scheduler.get_jobs(jobstore=STORED)}
     for job_id in existing.keys() - wanted.keys():
         scheduler.remove_job(job_id, jobstore=STORED)
-    in_progress = jobs.alert_jobs_in_progress()
     for job_id, (function, args, trigger) in wanted.items():
         if job_id in in_progress:
             continue
@@ -129,9 +114,16 @@ async def sync_jobs(scheduler: AsyncIOScheduler, core: Core, platforms: set[str]
         )
 
 
+async def sync_jobs(scheduler: LeaderScheduler, core: Core, platforms: set[str]) -> None:
+    """Make the stored jobs what the database asks for."""
+    wanted = await desired_jobs(core, platforms)
+    await asyncio.to_thread(apply_jobs, scheduler, wanted, jobs.alert_jobs_in_progress())
+
+
 class Scheduler:
-    """One process's scheduler: it waits to lead, then schedules until cancelled (or until it
-    loses its lock, when it stops so that a standby can lead)."""
+    """One process's scheduler: it competes to lead, leads while it holds the lock, steps
+    down when it loses it, and competes again, until cancelled. It stops for good only when
+    it cannot go on (the platform refuses the bot's credentials: `StartupError`)."""
 
     def __init__(
         self,
@@ -139,77 +131,127 @@ class Scheduler:
         notifiers: Mapping[str, Notifier],
         *,
         leadership: Leadership | None = None,
-        grace: timedelta = GRACE,
         sync_seconds: float = SYNC_SECONDS,
         refresh_seconds: float = REFRESH_SECONDS,
         reminder_seconds: float = REMINDER_SECONDS,
+        settle_seconds: float = SETTLE_SECONDS,
+        sweep_seconds: float = SWEEP_SECONDS,
+        step_down_seconds: float = STEP_DOWN_SECONDS,
     ) -> None:
         self.core = core
         self.notifiers = dict(notifiers)
         self.leadership = leadership or leadership_for(core.settings.resolved_database_url)
-        self.grace = grace
         self.intervals = (sync_seconds, refresh_seconds, reminder_seconds)
+        self.settle_seconds = settle_seconds
+        self.sweep_seconds = sweep_seconds
+        self.step_down_seconds = step_down_seconds
         self.leading = asyncio.Event()
-        self._scheduler: AsyncIOScheduler | None = None
+        self.terms = 0  # how many times this process has started leading
+        self._sending: set[str] = set()  # shared by its terms: a post outlives a term
+        self._scheduler: LeaderScheduler | None = None
 
     async def run(self) -> None:
-        await self.leadership.acquire()
-        log.info(
-            "leading the scheduler (platforms: %s)", ", ".join(sorted(self.notifiers)) or "none"
-        )
-        jobs.install(Runtime(self.core, self.notifiers), self.grace)
-        scheduler = self._scheduler = self._build()
+        failures = 0
+        while True:
+            await self.leadership.acquire()
+            started = time.monotonic()
+            try:
+                await self._lead()
+            except CredentialsRefused as exc:
+                raise StartupError(str(exc)) from None
+            except Exception:
+                log.exception("the scheduler failed while leading; stepping down")
+            if time.monotonic() - started > STABLE_TERM:
+                failures = 0
+            await asyncio.sleep(RELEAD_SECONDS[min(failures, len(RELEAD_SECONDS) - 1)])
+            failures += 1
+
+    async def _lead(self) -> None:
+        """Lead until the lock is lost (returns), then step down."""
+        runtime = Runtime(self.core, self.notifiers, sending=self._sending)
+        jobs.install(runtime)
+        store = job_store_engine(self.core.settings.resolved_database_url)
+        executor = LoopExecutor(asyncio.get_running_loop())
+        scheduler = self._scheduler = self._build(store, executor)
         try:
-            scheduler.start()
+            await asyncio.to_thread(scheduler.start)
             await self.sync()
+            self.terms += 1
+            log.info(
+                "leading the scheduler (platforms: %s)", ", ".join(sorted(self.notifiers)) or "none"
+            )
             self.leading.set()
-            await self.leadership.lost()
+            lost = asyncio.create_task(self.leadership.lost())
+            refused = asyncio.create_task(jobs.credentials_refused())
+            try:
+                await asyncio.wait({lost, refused}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (lost, refused):
+                    task.cancel()
+                await asyncio.gather(lost, refused, return_exceptions=True)
+            if refused.done() and not refused.cancelled():
+                raise refused.result()
         finally:
-            self.leading.clear()
-            # No new runs; the running ones finish their posts before the executor stops.
-            scheduler.pause()
-            unfinished = await jobs.finish()
-            if unfinished:
-                log.warning("stopped with %d scheduled posts unfinished", unfinished)
-            with contextlib.suppress(Exception):
-                scheduler.shutdown(wait=False)
-            jobs.uninstall()
-            await self.leadership.release()
-            self._scheduler = None
+            await self._step_down(runtime, scheduler, executor, store)
+
+    async def _step_down(
+        self,
+        runtime: Runtime,
+        scheduler: LeaderScheduler,
+        executor: LoopExecutor,
+        store: Engine,
+    ) -> None:
+        """No new run starts and no new post is claimed; the posts being sent finish (up to
+        `step_down_seconds`, or the drain time when stopping), the rest is abandoned to the
+        next leader's settling."""
+        self.leading.clear()
+        self._scheduler = None
+        runtime.active = False
+        executor.open = False
+        task = asyncio.current_task()
+        stopping = task is not None and task.cancelling() > 0  # the process is stopping
+        unfinished = await jobs.finish(DRAIN_SECONDS if stopping else self.step_down_seconds)
+        if unfinished:
+            log.warning("stepped down with %d scheduled jobs unfinished: abandoned", unfinished)
+            await jobs.abandon()
+        jobs.uninstall()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.to_thread(stop, scheduler, store), STOP_SECONDS)
+        await self.leadership.release()
 
     async def sync(self) -> None:
         """Bring the stored jobs in line with the database now (also done periodically)."""
         if self._scheduler is not None:
             await sync_jobs(self._scheduler, self.core, set(self.notifiers))
 
-    def _build(self) -> AsyncIOScheduler:
-        store = SQLAlchemyJobStore(
-            engine=job_store_engine(self.core.settings.resolved_database_url),
-            tablename=scheduler_jobs.name,
-        )
-        scheduler = AsyncIOScheduler(
-            jobstores={STORED: store, INTERNAL: MemoryJobStore()},
-            job_defaults={
-                "coalesce": True,
-                "max_instances": 1,
-                "misfire_grace_time": int(self.grace.total_seconds()),
+    def _build(self, store: Engine, executor: LoopExecutor) -> LeaderScheduler:
+        scheduler = LeaderScheduler(
+            jobstores={
+                STORED: SQLAlchemyJobStore(engine=store, tablename=scheduler_jobs.name),
+                INTERNAL: MemoryJobStore(),
             },
+            executors={"default": executor},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
-        scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
         sync_seconds, refresh_seconds, reminder_seconds = self.intervals
-        for function, seconds, job_id in (
-            (self.sync, sync_seconds, "sync"),
-            (jobs.refresh_posts, refresh_seconds, "refresh"),
-            (jobs.send_reminders, reminder_seconds, "reminders"),
+        now = datetime.now(UTC)
+        for function, seconds, job_id, first, args in (
+            (self.sync, sync_seconds, "sync", None, ()),
+            (jobs.refresh_posts, refresh_seconds, "refresh", None, ()),
+            (jobs.send_reminders, reminder_seconds, "reminders", None, ()),
+            (jobs.settle_posts, self.settle_seconds, "settle", now, ()),  # at once, then ...
+            (jobs.sweep, self.sweep_seconds, "sweep", None, (SWEEP_LAG,)),
         ):
-            scheduler.add_job(function, "interval", seconds=seconds, id=job_id, jobstore=INTERNAL)
-        return scheduler
-
-    def _on_missed(self, event: JobExecutionEvent) -> None:
-        kind, _, alert_id = str(event.job_id).partition(":")
-        log.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
-        if kind == "alert":
-            asyncio.get_running_loop().create_task(
-                jobs.report_missed(alert_id, event.scheduled_run_time)
+            scheduler.add_job(
+                function,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                jobstore=INTERNAL,
+                next_run_time=first or now + timedelta(seconds=seconds),
+                args=args,
             )
+        # Whatever was due while no one led (or a run met the database away), judged at once.
+        scheduler.add_job(jobs.sweep, "date", run_date=now, id="sweep-at-start", jobstore=INTERNAL)
+        return scheduler

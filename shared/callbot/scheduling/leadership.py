@@ -2,8 +2,12 @@
 
 On PostgreSQL the leader holds a session advisory lock on a connection kept open for as long
 as it leads; when the leader's process dies, PostgreSQL ends its session and releases the
-lock, and a standby polling for it every second takes over. On SQLite (one machine) an
-exclusive lock on a file beside the database does the same.
+lock, and a standby polling for it every second takes over. A leader whose lock connection
+fails (the database restarted, a connection cut or stalled) has lost the lock: `lost()`
+returns, the scheduler steps down, and `acquire()` competes again, trying an unreachable
+database again after a short wait that grows to a few seconds. On SQLite (one machine) an
+exclusive lock on a file beside the database does the same; it is never lost while the
+process lives.
 """
 
 from __future__ import annotations
@@ -26,11 +30,23 @@ log = logging.getLogger(__name__)
 LOCK_KEY = 0x63616C6C626F74
 POLL_SECONDS = 1.0
 HEALTH_SECONDS = 2.0
+#: Waits before trying an unreachable database again, growing to the last one.
+RETRY_SECONDS = (0.5, 1.0, 2.0, 3.0)
+CONNECT_SECONDS = 5.0  # a connection attempt to a stalled database gives up after this
+#: The server notices a lock connection whose client vanished within about this long
+#: (keepalive probes every 2 s after 5 s idle, 3 unanswered), so a standby is not kept
+#: waiting by a session whose client is gone.
+SERVER_KEEPALIVES = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+}
+_CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class Leadership(Protocol):
     """Who leads: `acquire` waits until this process does, `lost` returns if it stops
-    leading (its lock connection dropped), `release` lets a standby take over."""
+    leading (its lock connection failed), `release` lets a standby take over."""
 
     async def acquire(self) -> None: ...
 
@@ -42,49 +58,88 @@ class Leadership(Protocol):
 class PostgresLeadership:
     """A session advisory lock (`pg_try_advisory_lock`) on a dedicated connection."""
 
-    def __init__(self, url: str, *, poll: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        poll: float = POLL_SECONDS,
+        health: float = HEALTH_SECONDS,
+        retry: tuple[float, ...] = RETRY_SECONDS,
+    ) -> None:
         self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.poll = poll
+        self.health = health
+        self.retry = retry
         self._connection: asyncpg.Connection | None = None
 
     async def acquire(self) -> None:
-        waiting = False
+        standing_by, failures = False, 0
         while True:
             try:
                 if self._connection is None or self._connection.is_closed():
-                    self._connection = await asyncpg.connect(self.dsn)
-                if await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
-                    return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("cannot reach PostgreSQL to lead the scheduler: %s", exc)
+                    self._connection = await asyncpg.connect(
+                        self.dsn, timeout=CONNECT_SECONDS, server_settings=SERVER_KEEPALIVES
+                    )
+                locked = await asyncio.wait_for(
+                    self._connection.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY),
+                    self.health,
+                )
+            except (*_CONNECTION_ERRORS, TimeoutError) as exc:
                 await self._close()
-            if not waiting:
+                delay = self.retry[min(failures, len(self.retry) - 1)]
+                if failures == 0:
+                    log.warning(
+                        "cannot reach PostgreSQL to lead the scheduler (%s); trying again "
+                        "every few seconds",
+                        str(exc) or type(exc).__name__,
+                    )
+                failures += 1
+                await asyncio.sleep(delay)
+                continue
+            if failures:
+                log.info("PostgreSQL is reachable again")
+                failures = 0
+            if locked:
+                return
+            if not standing_by:
                 log.info("another scheduler leads; standing by")
-                waiting = True
+                standing_by = True
             await asyncio.sleep(self.poll)
 
     async def lost(self) -> None:
         while True:
-            await asyncio.sleep(HEALTH_SECONDS)
+            await asyncio.sleep(self.health)
             try:
                 assert self._connection is not None
-                await asyncio.wait_for(self._connection.fetchval("SELECT 1"), HEALTH_SECONDS)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                log.error("lost the scheduler lock's connection: stopping this scheduler")
+                await asyncio.wait_for(self._connection.fetchval("SELECT 1"), self.health)
+            except (*_CONNECTION_ERRORS, TimeoutError) as exc:
+                log.error(
+                    "lost the scheduler lock's connection (%s): stepping down, and competing "
+                    "to lead again",
+                    str(exc) or type(exc).__name__,
+                )
                 await self._close()
                 return
 
     async def release(self) -> None:
         if self._connection is not None and not self._connection.is_closed():
-            with contextlib.suppress(Exception):
-                await self._connection.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
+            with contextlib.suppress(*_CONNECTION_ERRORS, TimeoutError):
+                await asyncio.wait_for(
+                    self._connection.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY),
+                    self.health,
+                )
         await self._close()
 
     async def _close(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                await self._connection.close()
-        self._connection = None
+        """Close the lock connection; one that does not close at once (a stalled network)
+        is dropped: the server ends its session, and the lock, when it notices."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            await asyncio.wait_for(connection.close(), self.health)
+        except (*_CONNECTION_ERRORS, TimeoutError):
+            connection.terminate()
 
 
 class FileLeadership:
@@ -99,17 +154,21 @@ class FileLeadership:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         waiting = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if not waiting:
-                    log.info("another scheduler leads (%s is locked); standing by", self.path)
-                    waiting = True
-                await asyncio.sleep(self.poll)
-                continue
-            self._fd = fd
-            return
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if not waiting:
+                        log.info("another scheduler leads (%s is locked); standing by", self.path)
+                        waiting = True
+                    await asyncio.sleep(self.poll)
+                    continue
+                self._fd = fd
+                return
+        except BaseException:
+            os.close(fd)
+            raise
 
     async def lost(self) -> None:
         await asyncio.Event().wait()  # a file lock is never lost while the process lives

@@ -39,6 +39,17 @@ async def insert_ignoring_conflicts(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def insert_new_rows(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *returning: Any
+) -> list[Any]:
+    """Insert the rows that no unique constraint already holds one like, in one statement;
+    the `returning` columns of those inserted (the others were there already)."""
+    if not rows:
+        return []
+    statement = _insert(session, table).values(list(rows)).on_conflict_do_nothing()
+    return list((await session.execute(statement.returning(*returning))).all())
+
+
 _Row = TypeVar("_Row", Community, Member)
 
 

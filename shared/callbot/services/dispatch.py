@@ -20,6 +20,10 @@ STALE = "That button is out of date. Type /call to start again."
 #: The component kinds only organizers may use (the core checks `Actor.is_admin` for them, so
 #: an adapter that must ask the platform for it does so for these alone: `needs_organizer`).
 ORGANIZER_KINDS = frozenset({"alert", "tallynow"})
+#: The components that work in a direct message with the bot, which names no community on
+#: Discord (kind and first argument): the service finds the community from the component.
+DIRECT_MESSAGE_COMPONENTS = frozenset({("alert", "postnow")})
+NOT_IN_A_COMMUNITY = "callbot works inside a server or workspace: use its commands there."
 
 _PROFILE_TOGGLES = {
     "hide": {"leaderboard_visible": False},
@@ -32,6 +36,12 @@ _PROFILE_TOGGLES = {
 def needs_organizer(component: str) -> bool:
     """Whether the core decides this component by whether the member is an organizer."""
     return parse_component_id(component)[0] in ORGANIZER_KINDS
+
+
+def usable_in_direct_messages(component: str) -> bool:
+    """Whether this component is answered in a direct message that names no community."""
+    kind, args = parse_component_id(component)
+    return (kind, args[0] if args else "") in DIRECT_MESSAGE_COMPONENTS
 
 
 def call_reopen(campaign: str | None) -> str | None:
@@ -53,6 +63,8 @@ async def handle_component(
     values: Mapping[str, str] | None = None,
 ) -> Reply:
     """Answer a button press, a picker choice (`choice`) or a form (`values`)."""
+    if actor.in_direct_message and not usable_in_direct_messages(component):
+        return problem(NOT_IN_A_COMMUNITY)
     kind, args = parse_component_id(component)
     if choice is not None:
         args = [*args, choice]
@@ -111,6 +123,8 @@ async def handle_component(
             return await alerts.discard_alert(core, actor, alert_id)
         case "alert", ["cancel", *chosen] if len(chosen) <= 1:
             return await alerts.cancel_alert(core, actor, chosen[0] if chosen else None)
+        case "alert", ["postnow", delivery_id]:
+            return await alerts.post_it_now(core, actor, delivery_id)
         case "alert", ["preview", campaign]:
             return await alerts.preview_alert(core, actor, campaign)
         case "tallynow", [campaign]:
