@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from callbot.replies import Form, Reply
+
 ZERO_WIDTH_SPACE = "\u200b"
 
 # @everyone / @here (Discord), <!channel> <!here> <!everyone> <!subteam^..> (Slack),
@@ -43,3 +45,17 @@ def escape_markdown(text: str) -> str:
 def member_text(text: str, max_length: int = 100) -> str:
     """Member-supplied text made safe to place inside a Markdown body."""
     return escape_markdown(neutralize_mentions(clean_text(text, max_length)))
+
+
+def safe_reply(reply: Reply) -> Reply:
+    """`reply` with mentions broken in every text it shows: what each renderer starts from,
+    so that no text reaching a platform (an organizer's words, a campaign's summary, a
+    library's error message) can ping anyone, whichever service built the reply."""
+    return reply.map_texts(neutralize_mentions)
+
+
+def safe_form(form: Form) -> Form:
+    """`form` with mentions broken in its title, labels and placeholders (see `safe_reply`)."""
+    shown = safe_reply(Reply(text="", form=form)).form
+    assert shown is not None
+    return shown

@@ -249,7 +249,10 @@ def parse_schedule(text: str, zone: ZoneInfo, now: datetime) -> Schedule:
     try:
         upcoming = schedule.next_runs(zone, now, GAP_SAMPLES)
     except ValueError as exc:  # CronTrigger.from_crontab refuses a bad expression
-        raise UserError(f"That cron expression does not read: {exc}. {USAGE}") from None
+        # The library's message quotes what the organizer typed: shown, never as markup.
+        raise UserError(
+            f"That cron expression does not read: {member_text(str(exc), 200)}. {USAGE}"
+        ) from None
     if not upcoming:
         raise UserError("That time has already passed. Pick a time in the future.")
     gaps = [later - earlier for earlier, later in pairwise(upcoming)]
