@@ -11,17 +11,18 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from callbot.numbers import ascii_digits, whole_number
 from callbot.config import read_settings
 
 API_VERSION = "v10"
 _VERSIONED = re.compile(r"/v\d+$")
-_SHARD_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
+_SHARD_RANGE = re.compile(r"^([0-9]{1,6})\s*-\s*([0-9]{1,6})$")
 
 
 def parse_shard_ids(text: str) -> tuple[int, ...]:
     """`"0-3"` -> (0, 1, 2, 3); `"0,2"` -> (0, 2); ranges and single ids can be mixed."""
     ids: list[int] = []
-    for part in text.split(","):
+    for part in ascii_digits(text).split(","):
         item = part.strip()
         if not item:
             raise ValueError(f"“{text}” has an empty item; use ids like 0,2 or a range like 0-3")
@@ -31,8 +32,8 @@ def parse_shard_ids(text: str) -> tuple[int, ...]:
             if first > last:
                 raise ValueError(f"range “{item}” runs backwards; write it as {last}-{first}")
             ids.extend(range(first, last + 1))
-        elif item.isdigit():
-            ids.append(int(item))
+        elif (number := whole_number(item)) is not None:
+            ids.append(number)
         else:
             raise ValueError(f"“{item}” is not a shard id; use ids like 0,2 or a range like 0-3")
     if len(set(ids)) != len(ids):

@@ -42,6 +42,28 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+# What stays invisible or moves text around when shown: controls, formats (zero-width
+# characters, direction marks), private use, unassigned, surrogates, and spaces but the plain one.
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp", "Zs"})
+
+
+def _visible(ch: str) -> str:
+    if ch == " " or unicodedata.category(ch) not in _UNSEEN_CATEGORIES:
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def as_typed(text: str, max_length: int = 40) -> str:
+    """What a member typed, to quote back when refusing it: exactly as typed (no folding of
+    "５" into "5"), every invisible character written as an escape (`\\u200b`), mentions and
+    Markdown neutralised, cut to `max_length` with an ellipsis."""
+    shown = "".join(_visible(ch) for ch in text.strip())
+    if len(shown) > max_length:
+        shown = shown[: max_length - 1] + "…"
+    return escape_markdown(neutralize_mentions(shown))
+
+
 def member_text(text: str, max_length: int = 100) -> str:
     """Member-supplied text made safe to place inside a Markdown body."""
     return escape_markdown(neutralize_mentions(clean_text(text, max_length)))
