@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callbot.db.engine import create_engine, is_sqlite
+from callbot.db.models import Base
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 
@@ -70,3 +76,18 @@ def tracebacks(records: Iterable[logging.LogRecord]) -> list[str]:
 
 def assert_no_traceback_in(stderr: str) -> None:
     assert "Traceback (most recent call last)" not in stderr, stderr
+
+
+async def own_database(url: str, folder: Path) -> AsyncEngine:
+    """A migrated, empty database for a whole module of cases (like conftest's `engine`, which
+    makes one per test): a copy of the SQLite template, or the PostgreSQL test database
+    emptied."""
+    if is_sqlite(url):
+        copy = folder / "hostile.sqlite3"
+        shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+        return create_engine(f"sqlite:///{copy}")
+    engine = create_engine(url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return engine

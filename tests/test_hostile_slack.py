@@ -11,31 +11,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shutil
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callbot.civic.update import import_from_dir
-from callbot.db.engine import create_engine, is_sqlite
-from callbot.db.models import Base
 from callbot_slack.app import EVENTS_PATH, INSTALL_PATH, SlackApp, build_slack_app
 from callbot_slack.server import serving_http
 from callbot_slack.settings import SlackSettings
 from conftest import FIXTURES, Clock, build_core, make_settings
 from fakes import slack_payloads
 from fakes.slack_fake import FakeAction, FakeSlack, FakeWorkspace, running_slack
-from hostile import cases, data, tracebacks, unescape
+from hostile import cases, data, own_database, tracebacks, unescape
 from service_fixture import SINGLE_ZIP
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -64,19 +58,6 @@ class Endpoint:
             ) as answer,
         ):
             return answer.status, await answer.text()
-
-
-async def _engine(url: str, folder: Path) -> AsyncEngine:
-    """A migrated, empty database of the module's own (like conftest's `engine`)."""
-    if is_sqlite(url):
-        copy_path = folder / "hostile.sqlite3"
-        shutil.copyfile(url.removeprefix("sqlite:///"), copy_path)
-        return create_engine(f"sqlite:///{copy_path}")
-    engine = create_engine(url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    return engine
 
 
 async def _record_templates(fake: FakeSlack, workspace: FakeWorkspace) -> dict[str, Any]:
@@ -130,7 +111,7 @@ async def endpoint(
     migrated_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Endpoint]:
     folder = tmp_path_factory.mktemp("hostile-slack")
-    engine = await _engine(migrated_database, folder)
+    engine = await own_database(migrated_database, folder)
     import_from_dir(FIXTURES / "congress", folder / "data" / "congress")
     settings = make_settings(folder, str(engine.url), FIXTURES / "service-campaigns")
     core = await build_core(engine, settings, Clock(datetime.now(UTC)))

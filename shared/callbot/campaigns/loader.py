@@ -207,6 +207,7 @@ def _unstorable_texts(
             yield Problem(path, _line(key_node or node), _field_name(loc), message)
 
 
+_KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge")
 # C0 controls but tab and newline, DEL, C1 controls and lone surrogates.
 _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -267,6 +268,8 @@ def _duplicate_keys(
         for key, value in node.value:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
             field = f"{prefix}.{name}" if prefix else name
+            if isinstance(key, yaml.ScalarNode) and key.tag not in _KEY_TAGS:
+                yield Problem(path, _line(key), field, "is not a field name (write it as a word)")
             if isinstance(key, yaml.ScalarNode) and name in seen:
                 yield Problem(path, _line(key), field, "appears twice; keep one")
             seen.add(name)

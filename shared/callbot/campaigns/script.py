@@ -108,7 +108,8 @@ PLACEHOLDERS: frozenset[str] = frozenset(
 _TOKEN = re.compile(r"\[(?P<bracket>[^\[\]\n]{1,40})\](?!\()|\{(?P<brace>[^{}\n]{1,40})\}")
 # Text that looks like a placeholder but is none of ours: an identifier in braces, or capital
 # letters in brackets ("[YOUR CITY]"). Lowercase bracketed prose and "[H.R. 1]" are left alone.
-_BRACE_LIKE = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*")
+# ("{caller_name.__class__}" and "{0}" are format-string tricks: unknown placeholders too.)
+_BRACE_LIKE = re.compile(r"\s*[A-Za-z_]\w*\s*|[A-Za-z_]\w*[.!:\[(][^{}]*|\s*[0-9]+\s*")
 _BRACKET_LIKE = re.compile(r"\s*[A-Z][A-Z ,/'’-]+\s*")
 
 
