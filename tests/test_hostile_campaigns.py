@@ -87,9 +87,7 @@ def _stored(definition: dict[str, Any], path: str) -> Any:
 
 @pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.parametrize("case", cases("campaign_files.yaml"))
-async def test_a_campaign_file(
-    database: AsyncEngine, tmp_path: Path, case: dict[str, Any]
-) -> None:
+async def test_a_campaign_file(database: AsyncEngine, tmp_path: Path, case: dict[str, Any]) -> None:
     slug = "c-" + "".join(ch if ch.isalnum() else "-" for ch in case["id"]).strip("-")[:36]
     folder = tmp_path / "campaigns"
     folder.mkdir()
@@ -148,7 +146,9 @@ def _callbot(
     return done
 
 
-ESC_TITLE = "slug: x\ntitle: \"\\e]0;owned\\a\\e[2JCall\"\nsummary: S\ntargets: {house: true}\nscript: Hi\n"
+ESC_TITLE = (
+    'slug: x\ntitle: "\\e]0;owned\\a\\e[2JCall"\nsummary: S\ntargets: {house: true}\nscript: Hi\n'
+)
 
 
 def test_list_and_check_print_control_characters_escaped(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from callbot.numbers import ascii_digits, whole_number
 from callbot.config import read_settings
+from callbot.numbers import ascii_digits, whole_number
 
 API_VERSION = "v10"
 _VERSIONED = re.compile(r"/v\d+$")

@@ -19,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from callbot.adapters import StartupError
 from callbot_slack.app import EVENTS_PATH, SlackApp
+from callbot_slack.oauth_states import InstallsBusy
 from callbot_slack.requests import MAX_BODY_BYTES, Refused, parse_body, verify_signature
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,16 @@ def http_application(slack: SlackApp) -> web.Application:
     if flow is not None:
         # Browsers GET these pages: whatever body one sends is never read.
         async def install(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_installation(bolt_request(request)))
+            try:
+                page = await flow.handle_installation(bolt_request(request))
+            except InstallsBusy as busy:
+                log.warning("install page not served: %s", busy)
+                return web.Response(
+                    status=503,
+                    headers={"Retry-After": "300"},
+                    text="Too many installs are in progress. Please try again in a few minutes.",
+                )
+            return await to_aiohttp_response(page)
 
         async def redirect(request: web.Request) -> web.Response:
             return await to_aiohttp_response(await flow.handle_callback(bolt_request(request)))

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 MAX_DIGITS = 18  # more than any number callbot reads; int() of a longer string is never asked
-_WHOLE = re.compile(r"[0-9]{1,%d}" % MAX_DIGITS)
+_WHOLE = re.compile(f"[0-9]{{1,{MAX_DIGITS}}}")
 
 
 def ascii_digits(text: str) -> str:

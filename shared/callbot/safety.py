@@ -22,13 +22,24 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|\[\]()<>#>])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+# The joiners are format characters that writing needs: ZWJ inside emoji (👩🏽‍🚀) and Indic
+# scripts, ZWNJ in Persian. Every other format character (zero-width spaces, direction
+# overrides) is removed, and so are lone surrogates (JSON can carry them; no database stores
+# them).
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def clean_text(text: str, max_length: int = 100) -> str:
-    """One line of printable text: control and format characters removed, spaces folded."""
+    """One line of printable text: control and format characters removed (but the joiners
+    writing needs), spaces folded; "" when nothing visible is left."""
     normalized = unicodedata.normalize("NFKC", text)
     visible = "".join(
-        ch for ch in normalized if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+        ch
+        for ch in normalized
+        if ch in _JOINERS or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
     )
-    return " ".join(_CONTROL.sub("", visible).split())[:max_length].strip()
+    cleaned = " ".join(_CONTROL.sub("", visible).split())[:max_length].strip()
+    return cleaned if cleaned.strip("".join(_JOINERS) + " ") else ""
 
 
 def neutralize_mentions(text: str) -> str:

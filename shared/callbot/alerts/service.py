@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callbot.numbers import whole_number
 from callbot.alerts.posts import alert_post, scheduled_tally
 from callbot.alerts.schedules import Schedule, from_stored, parse_schedule
 from callbot.core import Core
 from callbot.db.models import Alert, AlertStatus, AuditEvent, Community
 from callbot.errors import UserError, problem
+from callbot.numbers import whole_number
 from callbot.replies import Action, Actor, Choice, Fact, Picker, Reply, Style, Tone, component_id
 from callbot.safety import member_text
 from callbot.services.calling import campaign_picker

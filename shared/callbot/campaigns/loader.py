@@ -148,7 +148,9 @@ def _read_mapping(path: Path) -> tuple[bytes, str, yaml.MappingNode]:
     except OSError as exc:
         raise _Rejected(Problem(path, None, "file", f"cannot be read: {exc.strerror}")) from None
     if size > MAX_FILE_BYTES:
-        message = f"is {_kilobytes(size)} KB; a campaign file is at most {MAX_FILE_BYTES // 1024} KB"
+        message = (
+            f"is {_kilobytes(size)} KB; a campaign file is at most {MAX_FILE_BYTES // 1024} KB"
+        )
         raise _Rejected(Problem(path, None, "file", message))
     try:
         text = raw.decode("utf-8-sig")

@@ -81,9 +81,7 @@ MAX_SCRIPT_LENGTH = 3000  # Slack shows at most 3000 characters in one text bloc
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Digits are read as ASCII (`callbot.numbers.ascii_digits` comes first), so a number written
 # in another script's digits reaches callers as 202-224-3121, and "² " is no digit.
-_PHONE = re.compile(
-    r"(?:\+?1[\s.-]*)?\(?([0-9]{3})\)?[\s.-]*([0-9]{3})[\s.-]*([0-9]{4})", re.ASCII
-)
+_PHONE = re.compile(r"(?:\+?1[\s.-]*)?\(?([0-9]{3})\)?[\s.-]*([0-9]{3})[\s.-]*([0-9]{4})", re.ASCII)
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What the database holds: an INTEGER column, and no NUL or lone surrogate in any text.
 DB_INT_MAX = 2**31 - 1
