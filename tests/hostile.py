@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callbot.core import Core
 from callbot.db.engine import create_engine, is_sqlite
 from callbot.db.models import Base
 
@@ -91,3 +93,29 @@ async def own_database(url: str, folder: Path) -> AsyncEngine:
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     return engine
+
+
+async def service_core(url: str, folder: Path, now: datetime) -> Core:
+    """A core for a module of cases: its own database, the congress fixture and the service
+    campaigns, its clock stopped at `now`."""
+    from callbot.civic.update import import_from_dir
+    from conftest import FIXTURES, Clock, build_core, make_settings
+
+    engine = await own_database(url, folder)
+    import_from_dir(FIXTURES / "congress", folder / "data" / "congress")
+    settings = make_settings(folder, str(engine.url), FIXTURES / "service-campaigns")
+    return await build_core(engine, settings, Clock(now))
+
+
+def slack_http_settings(fake: Any) -> Any:
+    """The Slack adapter's HTTP-mode settings for a FakeSlack."""
+    from callbot_slack.settings import SlackSettings
+
+    return SlackSettings(
+        signing_secret=fake.signing_secret,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        api_url=fake.api_url,
+        authorize_url=fake.authorize_url,
+        _env_file=None,
+    )

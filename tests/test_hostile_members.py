@@ -28,8 +28,7 @@ from callbot_slack.render import render_message
 from callbot_terminal.commands import terminal_commands
 from callbot_terminal.options import Option, pick_option
 from callbot_terminal.render import render_text
-from conftest import FIXTURES, Clock, build_core, make_settings
-from hostile import cases, expand, own_database
+from hostile import cases, expand, service_core
 
 PINGS = ("@everyone", "@here", "<!channel>", "<!everyone>", "<@&")
 
@@ -48,15 +47,10 @@ class Members:
 async def members(
     migrated_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Members]:
-    from callbot.civic.update import import_from_dir
-
     folder = tmp_path_factory.mktemp("hostile-members")
-    engine = await own_database(migrated_database, folder)
-    import_from_dir(FIXTURES / "congress", folder / "data" / "congress")
-    settings = make_settings(folder, str(engine.url), FIXTURES / "service-campaigns")
-    core = await build_core(engine, settings, Clock(datetime(2026, 11, 18, 15, 0, tzinfo=UTC)))
+    core = await service_core(migrated_database, folder, datetime(2026, 11, 18, 15, tzinfo=UTC))
     yield Members(core)
-    await engine.dispose()
+    await core.engine.dispose()
 
 
 def _expanded(value: Any) -> Any:

@@ -30,6 +30,7 @@ from hostile import assert_no_traceback_in, cases, unescape
 CALLBOT = Path(sys.executable).with_name("callbot")
 EXIT_WITHIN = 30  # seconds, as the README promises
 PARALLEL = 4
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 CASES = cases("settings.yaml")
 
 
@@ -57,6 +58,7 @@ def _value(text: str, tmp: Path, blackhole: int) -> bytes:
         pg_host = f"{url.host or '127.0.0.1'}:{url.port or 5432}"
     text = (
         text.replace("TMP", str(tmp))
+        .replace("WIDE_BLACKHOLE", str(blackhole).translate(_FULL_WIDTH))
         .replace("BLACKHOLE", str(blackhole))
         .replace("PGHOST", pg_host)
         .replace("UNWRITABLE", str(_unwritable(tmp) if "UNWRITABLE" in text else ""))
@@ -148,7 +150,9 @@ def outcomes(
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_an_unusable_setting(case: dict[str, Any], outcomes: dict[str, Ran]) -> None:
+def test_an_unusable_setting(
+    case: dict[str, Any], outcomes: dict[str, Ran], blackhole: int
+) -> None:
     if not _wanted(case):
         pytest.skip("needs a PostgreSQL server" if case.get("needs") else "run in the SQLite pass")
     ran = outcomes[case["id"]]
@@ -158,6 +162,6 @@ def test_an_unusable_setting(case: dict[str, Any], outcomes: dict[str, Ran]) -> 
         errors = [line for line in ran.stderr.splitlines() if line.startswith("callbot: ")]
         assert len(errors) == 1, ran.stderr
         for words in case.get("says", []):
-            assert words in errors[0], errors[0]
+            assert _value(words, Path(), blackhole).decode() in errors[0], errors[0]
     for words in case.get("never", []):
         assert words not in ran.stderr + ran.stdout

@@ -22,14 +22,11 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from callbot.civic.update import import_from_dir
 from callbot_slack.app import EVENTS_PATH, INSTALL_PATH, SlackApp, build_slack_app
 from callbot_slack.server import serving_http
-from callbot_slack.settings import SlackSettings
-from conftest import FIXTURES, Clock, build_core, make_settings
 from fakes import slack_payloads
 from fakes.slack_fake import FakeAction, FakeSlack, FakeWorkspace, running_slack
-from hostile import cases, data, own_database, tracebacks, unescape
+from hostile import cases, data, service_core, slack_http_settings, tracebacks, unescape
 from service_fixture import SINGLE_ZIP
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -111,27 +108,14 @@ async def endpoint(
     migrated_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Endpoint]:
     folder = tmp_path_factory.mktemp("hostile-slack")
-    engine = await own_database(migrated_database, folder)
-    import_from_dir(FIXTURES / "congress", folder / "data" / "congress")
-    settings = make_settings(folder, str(engine.url), FIXTURES / "service-campaigns")
-    core = await build_core(engine, settings, Clock(datetime.now(UTC)))
+    core = await service_core(migrated_database, folder, datetime.now(UTC))
     # Hundreds of answers go to one member's DM: the per-channel posting limit would make
     # each wait its turn (the limit is the e2e tests' business, not the corpus's).
     async with running_slack(rate_limits=False) as fake:
         workspace = fake.add_workspace("Springfield", installed=False)
         workspace.add_channel("general")
         workspace.add_user("olga", admin=True)
-        slack = build_slack_app(
-            core,
-            SlackSettings(
-                signing_secret=fake.signing_secret,
-                client_id=fake.client_id,
-                client_secret=fake.client_secret,
-                api_url=fake.api_url,
-                authorize_url=fake.authorize_url,
-                _env_file=None,  # type: ignore[call-arg]
-            ),
-        )
+        slack = build_slack_app(core, slack_http_settings(fake))
         try:
             async with serving_http(slack, "127.0.0.1", 0) as base, aiohttp.ClientSession() as http:
                 fake.deliver_http(base + EVENTS_PATH)
@@ -144,7 +128,7 @@ async def endpoint(
                     await slack.responder.workload.drain()
         finally:
             await slack.responder.close()
-    await engine.dispose()
+    await core.engine.dispose()
 
 
 def _headers(endpoint: Endpoint, case: dict[str, Any], body: bytes) -> dict[str, str]:

@@ -17,9 +17,9 @@ from callbot.db.models import slack_oauth_states
 from callbot_slack.app import INSTALL_PATH, OAUTH_STATE_SECONDS, REDIRECT_PATH, build_slack_app
 from callbot_slack.oauth_states import BoundedOAuthStates
 from callbot_slack.server import serving_http
-from callbot_slack.settings import SlackSettings
 from conftest import FIXTURES, Clock, build_core, make_settings
 from fakes.slack_fake import FakeSlack, running_slack
+from hostile import slack_http_settings
 
 
 @pytest.fixture
@@ -34,17 +34,6 @@ async def fake() -> AsyncIterator[FakeSlack]:
         yield started
 
 
-def http_settings(fake: FakeSlack) -> SlackSettings:
-    return SlackSettings(
-        signing_secret=fake.signing_secret,
-        client_id=fake.client_id,
-        client_secret=fake.client_secret,
-        api_url=fake.api_url,
-        authorize_url=fake.authorize_url,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-
-
 async def states(core: Core) -> int:
     async with core.engine.connect() as connection:
         return int(
@@ -55,7 +44,7 @@ async def states(core: Core) -> int:
 async def test_visits_expire_and_are_bounded_and_installs_still_work(
     fake: FakeSlack, core: Core
 ) -> None:
-    slack = build_slack_app(core, http_settings(fake))
+    slack = build_slack_app(core, slack_http_settings(fake))
     store = slack.bolt.oauth_flow.settings.state_store  # type: ignore[union-attr]
     assert isinstance(store, BoundedOAuthStates)
     now = [1_900_000_000.0]
@@ -80,7 +69,7 @@ async def test_visits_expire_and_are_bounded_and_installs_still_work(
             # A real install, begun here and finished through a second replica.
             workspace = fake.add_workspace("Springfield", installed=False)
             workspace.add_user("olga", admin=True)
-            second = build_slack_app(core, http_settings(fake))
+            second = build_slack_app(core, slack_http_settings(fake))
             second_store = second.bolt.oauth_flow.settings.state_store  # type: ignore[union-attr]
             second_store.clock = store.clock  # type: ignore[attr-defined]
             try:

@@ -12,7 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callbot.config import read_settings
-from callbot.numbers import ascii_digits, whole_number
+from callbot.numbers import WholeNumber, ascii_digits, whole_number
 
 API_VERSION = "v10"
 _VERSIONED = re.compile(r"/v\d+$")
@@ -65,12 +65,16 @@ class DiscordSettings(BaseSettings):
     token: SecretStr | None = Field(default=None, description="the bot token; never logged")
     api_base: str | None = Field(default=None, description="REST base URL (a proxy or a fake)")
     gateway_url: str | None = Field(default=None, description="gateway websocket URL")
-    dev_guild_id: int | None = Field(default=None, gt=0, description="sync commands here at start")
+    dev_guild_id: WholeNumber | None = Field(
+        default=None, gt=0, description="sync commands here at start"
+    )
     # NoDecode: "0-3" is our own syntax, not JSON.
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
         default=None, description='e.g. "0-3" or "0,2"'
     )
-    shard_count: int | None = Field(default=None, ge=1, description="total shards of the bot")
+    shard_count: WholeNumber | None = Field(
+        default=None, ge=1, description="total shards of the bot"
+    )
     guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("api_base")

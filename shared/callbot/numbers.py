@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 MAX_DIGITS = 18  # more than any number callbot reads; int() of a longer string is never asked
 _WHOLE = re.compile(f"[0-9]{{1,{MAX_DIGITS}}}")
@@ -27,3 +30,16 @@ def whole_number(text: str) -> int | None:
     """The whole number `text` is (spaces around it allowed), or None when it is not one."""
     digits = ascii_digits(text.strip())
     return int(digits) if _WHOLE.fullmatch(digits) else None
+
+
+def _setting_number(value: object) -> object:
+    if isinstance(value, str):
+        number = whole_number(value)
+        if number is None:
+            raise ValueError("must be a whole number such as 3000")
+        return number
+    return value
+
+
+#: An integer setting read by the same rule (for pydantic models: `port: WholeNumber`).
+WholeNumber = Annotated[int, BeforeValidator(_setting_number)]
