@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-MAX_DIGITS = 18  # more than any number callbot reads; int() of a longer string is never asked
+MAX_DIGITS = 20  # a Discord id (a 64-bit snowflake) at most: int() of a longer text is never asked
 _WHOLE = re.compile(f"[0-9]{{1,{MAX_DIGITS}}}")
 
 

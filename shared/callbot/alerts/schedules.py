@@ -290,6 +290,6 @@ def schedule_suggestions(typed: str) -> list[str]:
         return list(WHEN_EXAMPLES)
     needle = text.casefold()
     found = [text, *(example for example in WHEN_EXAMPLES if needle in example)]
-    if len(found) == 1 and text[0].isdigit():
+    if len(found) == 1 and ascii_digits(text[0]) in "0123456789":
         found += [f"{repeat} {text}" for repeat in WHEN_REPEATS]
     return list(dict.fromkeys(found))
