@@ -401,3 +401,22 @@ def test_loading_never_raises(content: bytes) -> None:
 
     assert len(result.campaigns) + len(result.problems) >= 1
     assert all(problem.path == path and problem.field for problem in result.problems)
+
+
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed pages are in ../shared/seeds")
+def test_the_seed_pages_paste_as_they_are() -> None:
+    """The advocacy pages callbot is built for: every paragraph, pasted as a script, passes
+    the placeholder checks (the first page's call script whole, too)."""
+    base = {"slug": "seed", "title": "Seed", "summary": "S", "targets": {"house": True}}
+    pages = sorted(SEEDS.glob("*.txt"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        pieces = [p.strip() for p in text.split("\n\n") if p.strip()]
+        if len(text) <= 3000:
+            pieces.append(text)
+        for piece in pieces:
+            CampaignSpec.model_validate({**base, "script": piece[:3000]})

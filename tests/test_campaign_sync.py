@@ -168,3 +168,60 @@ async def test_sync_with_no_files_keeps_an_empty_catalog(
 
     assert len(catalog) == 0
     assert catalog.open_campaigns(JUNE) == []
+
+
+async def test_a_file_the_database_refuses_is_skipped_and_the_others_still_load(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    folder: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The checks hold what the database cannot store; should it refuse a file all the same
+    (here a trigger makes it), start-up skips that one file and loads the rest."""
+    from sqlalchemy import text
+
+    (folder / "refused.yaml").write_text(
+        "slug: refused\ntitle: R\nsummary: S\ntargets: {house: true}\nscript: Hi\n",
+        encoding="utf-8",
+    )
+    async with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            await connection.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON campaigns WHEN NEW.slug = 'refused' "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"
+                )
+            )
+        else:
+            await connection.execute(
+                text(
+                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "IF NEW.slug = 'refused' THEN RAISE EXCEPTION 'refused by the database'; "
+                    "END IF; RETURN NEW; END $$"
+                )
+            )
+            await connection.execute(
+                text(
+                    "CREATE TRIGGER refuse BEFORE INSERT ON campaigns "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse()"
+                )
+            )
+    try:
+        catalog = await sync(sessions, folder)
+        assert catalog.get("refused") is None
+        assert {entry.spec.slug for entry in catalog.all()} == set(await rows(sessions))
+        assert len(catalog) == 2
+        assert any(
+            "campaign file skipped" in r.getMessage() and "refused.yaml" in r.getMessage()
+            for r in caplog.records
+        )
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "DROP TRIGGER refuse"
+                    + (" ON campaigns" if engine.dialect.name != "sqlite" else "")
+                )
+            )
+            if engine.dialect.name != "sqlite":
+                await connection.execute(text("DROP FUNCTION refuse()"))

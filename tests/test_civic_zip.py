@@ -18,6 +18,10 @@ from callbot.civic.zipcodes import NON_STATES, STATES, parse_zip, zip_states
         ("123456789", "12345"),
         ("12345 6789", "12345"),
         ("\t00901\n", "00901"),
+        # Any script's decimal digits are digits (callbot.numbers): a full-width keyboard's,
+        # or Arabic-Indic ones.
+        ("５３７０３", "53703"),
+        ("٣٣٣٣٣", "33333"),
     ],
 )
 def test_parse_zip_accepts_zip_and_zip4(text: str, expected: str) -> None:
@@ -25,7 +29,7 @@ def test_parse_zip_accepts_zip_and_zip4(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1234", "abcde", "123456", "12345-678", "1234a", "12 345", "٣٣٣٣٣"]
+    "text", ["1234", "abcde", "123456", "12345-678", "1234a", "12 345", "5370²", "53703\u200b"]
 )
 def test_parse_zip_rejects_what_is_not_a_zip(text: str) -> None:
     with pytest.raises(InvalidZip) as caught:

@@ -103,3 +103,26 @@ def test_no_data_says_how_to_load_it(engine: AsyncEngine, tmp_path: Path) -> Non
     empty.mkdir()
     out = run_playground(engine, empty, "/quit\n")
     assert "callbot data update" in out
+
+
+def test_numbers_in_any_script_and_control_characters_are_read_safely(
+    engine: AsyncEngine, data_dir: Path
+) -> None:
+    script = "\n".join(
+        [
+            "/call defund-hate-budget",
+            "\x1b]0;owned\x07Jo\x1b[2J",  # name: the terminal must show, not obey, it
+            "９４６０１",  # ZIP in full-width digits: 94601, split in the fixture
+            "",
+            "²",  # not a digit: asked again, never a traceback
+            "２",  # the second candidate: CA-12
+            "1",
+            "/quit",
+        ]
+    )
+    out = run_playground(engine, data_dir, script)
+    assert "Traceback" not in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;owned\\x07Jo\\x1b[2J" in out  # the echo of what was typed, escaped
+    assert "Type a number from 1 to" in out  # ² refused as a choice
+    assert "Call 1 of 1: Representative Morgan Ellis" in out

@@ -19,6 +19,7 @@ import discord
 from discord import ui
 
 from callbot.replies import Action, Form, FormField, Image, Picker, Reply, Style, Tone
+from callbot.safety import safe_form, safe_reply
 from callbot_discord.components import CoreComponent, is_core_component
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def without_image(reply: Reply) -> Reply:
 def render(reply: Reply, *, attach_image: bool = True) -> RenderedMessage:
     """The reply as a Discord message. `reply.form` is not shown here: see `render_modal`.
     With `attach_image=False` the image is described in words instead (see `without_image`)."""
+    reply = safe_reply(reply)
     if not attach_image:
         reply = without_image(reply)
     image = None
@@ -283,6 +285,7 @@ def render_modal(form: Form) -> ui.Modal:
     """
     if not is_core_component(form.id):
         raise ValueError(f"form id {form.id!r} is not one the core routes")
+    form = safe_form(form)
     if not form.fields:
         raise ValueError(f"form {form.id!r} has no fields; Discord shows no empty modal")
     modal = ui.Modal(

@@ -12,16 +12,17 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from callbot.config import read_settings
+from callbot.numbers import WholeNumber, ascii_digits, whole_number
 
 API_VERSION = "v10"
 _VERSIONED = re.compile(r"/v\d+$")
-_SHARD_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
+_SHARD_RANGE = re.compile(r"^([0-9]{1,6})\s*-\s*([0-9]{1,6})$")
 
 
 def parse_shard_ids(text: str) -> tuple[int, ...]:
     """`"0-3"` -> (0, 1, 2, 3); `"0,2"` -> (0, 2); ranges and single ids can be mixed."""
     ids: list[int] = []
-    for part in text.split(","):
+    for part in ascii_digits(text).split(","):
         item = part.strip()
         if not item:
             raise ValueError(f"“{text}” has an empty item; use ids like 0,2 or a range like 0-3")
@@ -31,8 +32,8 @@ def parse_shard_ids(text: str) -> tuple[int, ...]:
             if first > last:
                 raise ValueError(f"range “{item}” runs backwards; write it as {last}-{first}")
             ids.extend(range(first, last + 1))
-        elif item.isdigit():
-            ids.append(int(item))
+        elif (number := whole_number(item)) is not None:
+            ids.append(number)
         else:
             raise ValueError(f"“{item}” is not a shard id; use ids like 0,2 or a range like 0-3")
     if len(set(ids)) != len(ids):
@@ -64,12 +65,16 @@ class DiscordSettings(BaseSettings):
     token: SecretStr | None = Field(default=None, description="the bot token; never logged")
     api_base: str | None = Field(default=None, description="REST base URL (a proxy or a fake)")
     gateway_url: str | None = Field(default=None, description="gateway websocket URL")
-    dev_guild_id: int | None = Field(default=None, gt=0, description="sync commands here at start")
+    dev_guild_id: WholeNumber | None = Field(
+        default=None, gt=0, description="sync commands here at start"
+    )
     # NoDecode: "0-3" is our own syntax, not JSON.
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
         default=None, description='e.g. "0-3" or "0,2"'
     )
-    shard_count: int | None = Field(default=None, ge=1, description="total shards of the bot")
+    shard_count: WholeNumber | None = Field(
+        default=None, ge=1, description="total shards of the bot"
+    )
     guild_ready_timeout: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("api_base")

@@ -20,13 +20,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from callbot.core import Core
 from callbot_slack import alerts, commands, components, home, setup
 from callbot_slack.installations import RememberedBots
 from callbot_slack.notifier import ClientFor, SlackNotifier
+from callbot_slack.oauth_states import BoundedOAuthStates
 from callbot_slack.responder import SlackResponder
 from callbot_slack.settings import SlackSettings
 
@@ -127,7 +127,7 @@ def build_slack_app(core: Core, settings: SlackSettings) -> SlackApp:
                 authorization_url=settings.authorize_url,
                 installation_store=store,
                 installation_store_bot_only=True,
-                state_store=AsyncSQLAlchemyOAuthStateStore(
+                state_store=BoundedOAuthStates(
                     expiration_seconds=OAUTH_STATE_SECONDS, engine=core.engine
                 ),
             ),

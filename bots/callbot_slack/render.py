@@ -20,7 +20,7 @@ from typing import Any
 from callbot.campaigns import CatalogEntry
 from callbot.markup import InlineStyle, translate_inline
 from callbot.replies import Action, Fact, Form, FormField, Image, Picker, Reply, Style, Tone
-from callbot.safety import neutralize_mentions
+from callbot.safety import neutralize_mentions, safe_form, safe_reply
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,7 @@ def reply_blocks(reply: Reply, *, image_uploaded: bool = False) -> list[dict[str
     """Title as a header, body, facts as fields, footer as context, the image's alt text
     (unless the image is uploaded beside the message), then the controls. `reply.form` is
     not shown here: see `render_modal`."""
+    reply = safe_reply(reply)
     blocks: list[dict[str, Any]] = []
     mark = TONE_MARKS.get(reply.tone, "")
     if reply.title:
@@ -227,7 +228,8 @@ def reply_blocks(reply: Reply, *, image_uploaded: bool = False) -> list[dict[str
 
 def fallback_text(reply: Reply) -> str:
     """The one-line text Slack shows in notifications (and where blocks cannot be shown)."""
-    return truncate(TONE_MARKS.get(reply.tone, "") + mrkdwn(reply.text), FALLBACK_TEXT_MAX)
+    text = safe_reply(reply).text
+    return truncate(TONE_MARKS.get(reply.tone, "") + mrkdwn(text), FALLBACK_TEXT_MAX)
 
 
 def render_message(reply: Reply, *, image_uploaded: bool = False) -> dict[str, Any]:
@@ -265,6 +267,7 @@ def render_modal(form: Form, *, metadata: dict[str, str] | None = None) -> dict[
     (block and action ids are the field's key). `metadata` travels with it to the submission."""
     if not form.fields:
         raise ValueError(f"form {form.id!r} has no fields; Slack shows no empty modal")
+    form = safe_form(form)
     return {
         "type": "modal",
         "callback_id": form.id,

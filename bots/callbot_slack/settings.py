@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from callbot.config import read_settings
+from callbot.numbers import WholeNumber
 
 SOCKET_MODE = ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN")
 HTTP_MODE = ("SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
@@ -47,7 +48,9 @@ class SlackSettings(BaseSettings):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     host: str = Field(default="0.0.0.0", description="HTTP mode: the address to listen on")  # noqa: S104 (a server in a container)
-    port: int = Field(default=3000, ge=0, le=65535, description="HTTP mode: the port (0: any free)")
+    port: WholeNumber = Field(
+        default=3000, ge=0, le=65535, description="HTTP mode: the port (0: any free)"
+    )
     # Where Slack is: GovSlack (slack-gov.com), or a fake in tests.
     api_url: str = DEFAULT_API_URL
     authorize_url: str = DEFAULT_AUTHORIZE_URL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from callbot.numbers import whole_number
 from callbot.replies import Reply, Style
 
 
@@ -52,8 +53,8 @@ def options_of(reply: Reply) -> tuple[Option, ...]:
 def pick_option(options: tuple[Option, ...], answer: str) -> Option | None:
     """The option a typed answer means: its number, or (forgivingly) its label or value."""
     text = answer.strip()
-    if text.isdigit():
-        number = int(text)
+    number = whole_number(text)
+    if number is not None:
         return options[number - 1] if 1 <= number <= len(options) else None
     folded = text.casefold()
     for option in options:

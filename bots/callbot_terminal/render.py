@@ -16,7 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from callbot.markup import markdown_to_text
+from callbot.printable import printable
 from callbot.replies import Reply, Style, Tone
+from callbot.safety import safe_reply
 from callbot_terminal.options import Option, options_of
 
 MAX_WIDTH = 100  # long lines are hard to read; wide terminals get a panel this wide at most
@@ -48,8 +50,15 @@ def _option_line(option: Option) -> str:
     return f"{option.number}) {option.label}"
 
 
+def terminal_reply(reply: Reply) -> Reply:
+    """What a terminal may show of `reply`: mentions broken as on every platform, and no
+    character that could control the terminal (see `callbot.printable`)."""
+    return safe_reply(reply).map_texts(printable)
+
+
 def render_text(reply: Reply) -> str:
     """Every part of the reply as plain lines, choices and buttons numbered."""
+    reply = terminal_reply(reply)
     lines = [reply.title, markdown_to_text(reply.body or reply.text)]
     lines.extend(f"{fact.name}: {markdown_to_text(fact.value)}" for fact in reply.facts)
     lines.append(reply.footer)
@@ -104,6 +113,7 @@ def _button_row(options: tuple[Option, ...]) -> Text:
 
 def render_rich(reply: Reply) -> RenderableType:
     """The reply as a panel: title, Markdown body, facts table, dim footer, numbered choices."""
+    reply = terminal_reply(reply)
     sections: list[RenderableType] = [
         Markdown(_markdown_for_rich(reply.body or reply.text), hyperlinks=False)
     ]

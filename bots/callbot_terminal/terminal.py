@@ -11,6 +11,7 @@ from typing import Protocol, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from callbot.printable import printable, unwrapped
 from callbot.replies import Reply, Tone
 from callbot_terminal.render import TONE_COLOURS, render_rich, render_text
 
@@ -136,14 +137,15 @@ class PlainTerminal:
         self._out.flush()
 
     def say(self, message: str, tone: Tone = Tone.INFO) -> None:
-        self._out.write(message + "\n")
+        self._out.write(printable(message) + "\n")
         self._out.flush()
 
     async def ask(self, prompt: str) -> str | None:
-        self._out.write(prompt)
+        self._out.write(printable(prompt))
         self._out.flush()
         line = await self._reader.readline()
-        self._out.write(("" if line is None else line) + "\n")
+        # The echo of what was typed is shown, never obeyed, like everything else.
+        self._out.write(printable("" if line is None else line) + "\n")
         self._out.flush()
         return line
 
@@ -160,10 +162,10 @@ class RichTerminal:
 
     def say(self, message: str, tone: Tone = Tone.INFO) -> None:
         style = "" if tone is Tone.INFO else TONE_COLOURS[tone]
-        self._console.print(Text(message, style=style))
+        self._console.print(Text(printable(message), style=style))
 
     async def ask(self, prompt: str) -> str | None:
-        self._console.print(Text(prompt, style="bold cyan"), end="")
+        self._console.print(Text(printable(prompt), style="bold cyan"), end="")
         self._console.file.flush()
         line = await self._reader.readline()
         if line is None:
@@ -181,5 +183,5 @@ def is_interactive(stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> bo
 def open_terminal(reader: LineReader, interactive: bool) -> Terminal:
     """The terminal that fits standard output."""
     if interactive:
-        return RichTerminal(reader, Console(highlight=False))
+        return RichTerminal(reader, Console(file=unwrapped(sys.stdout), highlight=False))
     return PlainTerminal(reader, sys.stdout)

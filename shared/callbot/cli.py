@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from callbot.config import Settings, SettingsError, load_settings
+from callbot.printable import printable_output
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,13 @@ def configure_logging(settings: Settings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever is printed (campaign titles, file names, settings, what a member typed) is
+    # shown, never obeyed by the terminal.
+    with printable_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -49,9 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"callbot: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    result = args.handler(args, settings)
-    if asyncio.iscoroutine(result):
-        result = asyncio.run(result)
+    try:
+        result = args.handler(args, settings)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+    except SettingsError as exc:  # found once the command ran (a database it cannot open)
+        print(f"callbot: {exc}", file=sys.stderr)
+        return 2
     return int(result or 0)
 
 

@@ -65,6 +65,17 @@ class Settings(BaseSettings):
             raise ValueError("is not an IANA time zone such as America/Chicago") from exc
         return value
 
+    @field_validator("database_url", "callbot_data_dir", mode="before")
+    @classmethod
+    def _utf8(cls, value: object) -> object:
+        # The environment hands over undecodable bytes as lone surrogates; a database URL (and
+        # the data folder, where the default SQLite file lives) must be text a driver can use.
+        try:
+            str(value).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("is not UTF-8 text") from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
@@ -79,6 +90,8 @@ class Settings(BaseSettings):
             raise ValueError("is not a database URL such as postgresql://user@host/db") from exc
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("must be an sqlite:// or postgresql:// URL")
+        if url.port is not None and not 0 < url.port < 65536:
+            raise ValueError(f"has the port {url.port}; a port is 1 to 65535")
         return value.strip()
 
     @property
@@ -119,6 +132,8 @@ def read_settings(
     the field's name, upper-cased; a problem of no one field is named `unnamed` (if given)."""
     try:
         return model(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise SettingsError(_not_utf8(overrides.get("_env_file", ".env"))) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -126,3 +141,20 @@ def read_settings(
             variable = f"{prefix}{error['loc'][0]}".upper() if error["loc"] else unnamed
             problems.append(f"{variable} {message}" if variable else message)
         raise SettingsError(f"Bad {what}: " + "; ".join(problems)) from None
+
+
+def _not_utf8(env_file: object) -> str:
+    """Where a settings file that is not UTF-8 goes wrong, said for the person who saves it."""
+    path = Path(str(env_file))
+    try:
+        raw = path.read_bytes()
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return (
+            f"{path} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
+            "save it as UTF-8"
+        )
+    except OSError:
+        pass
+    return f"{path} is not UTF-8 text; save it as UTF-8"

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from callbot.campaigns import CampaignCatalog, load_campaigns, sync_campaigns
 from callbot.civic import CongressDirectory, DataInvalid, DataMissing
 from callbot.config import Settings
-from callbot.db.engine import create_engine, create_sessionmaker
-from callbot.db.migrate import upgrade
+from callbot.db.engine import create_sessionmaker
+from callbot.db.opening import open_database
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,9 @@ def load_directory(settings: Settings) -> tuple[CongressDirectory | None, str]:
 
 
 async def start_core(settings: Settings, *, migrate: bool = True) -> Core:
-    """Open the database (upgrading it), load the congress data and sync the campaign files."""
-    engine = create_engine(settings.resolved_database_url)
-    if migrate:
-        await upgrade(engine)
+    """Open the database (upgrading it), load the congress data and sync the campaign files.
+    A database that cannot be opened is a SettingsError naming its variable."""
+    engine = await open_database(settings, migrate=migrate)
     sessions = create_sessionmaker(engine)
     directory, problem = load_directory(settings)
     loaded = load_campaigns(settings.campaigns_dir)

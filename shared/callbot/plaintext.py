@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from callbot.replies import Reply
+from callbot.safety import safe_reply
 
 
 def render_plain(reply: Reply) -> str:
     """Every part of the reply, as lines of plain text."""
+    reply = safe_reply(reply)
     lines: list[str] = []
     if reply.title:
         lines.append(reply.title)

@@ -7,6 +7,7 @@ carry their own state in their ids (`kind:arg:arg...`), so they keep working aft
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -173,6 +174,45 @@ class Reply:
     private: bool = True
     footer: str = ""
     image: Image | None = None
+
+    def map_texts(self, change: Callable[[str], str]) -> Reply:
+        """The reply with `change` applied to every text it shows (not to ids, choice values
+        or a form's stored defaults, which the member gets back as they were)."""
+        picker = self.picker
+        if picker is not None:
+            picker = replace(
+                picker,
+                placeholder=change(picker.placeholder),
+                choices=tuple(
+                    replace(c, label=change(c.label), description=change(c.description))
+                    for c in picker.choices
+                ),
+            )
+        form = self.form
+        if form is not None:
+            form = replace(
+                form,
+                title=change(form.title),
+                fields=tuple(
+                    replace(f, label=change(f.label), placeholder=change(f.placeholder))
+                    for f in form.fields
+                ),
+            )
+        image = self.image
+        if image is not None:
+            image = replace(image, alt=change(image.alt))
+        return replace(
+            self,
+            text=change(self.text),
+            title=change(self.title),
+            body=change(self.body),
+            facts=tuple(Fact(change(f.name), change(f.value)) for f in self.facts),
+            actions=tuple(replace(a, label=change(a.label)) for a in self.actions),
+            picker=picker,
+            form=form,
+            footer=change(self.footer),
+            image=image,
+        )
 
 
 # -- how adapters place a reply -------------------------------------------------------------------

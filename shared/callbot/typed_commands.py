@@ -16,7 +16,7 @@ from callbot import services
 from callbot.core import Core
 from callbot.errors import UserError, problem
 from callbot.replies import Actor, Reply, component_id
-from callbot.safety import member_text
+from callbot.safety import as_typed
 from callbot.services.help import CommandInfo
 from callbot.services.leaderboard import parse_period
 
@@ -105,7 +105,7 @@ class TypedCommands:
         handler = self._handlers.get(command.name)
         if handler is None:
             return problem(
-                f"There is no “{member_text(command.name, 30)}” command. Type "
+                f"There is no “{as_typed(command.name, 30)}” command. Type "
                 f"{self._usage.get('help', '/help')} to see them all."
             )
         return await handler(core, actor, command)

@@ -944,6 +944,30 @@ class FakeSlack:
         )
         return action
 
+    def again(self, action: FakeAction) -> dict[str, Any]:
+        """`action`'s payload once more, with a fresh trigger_id and response_url where it had
+        them, as if the member did the same again: for tests that send a request themselves
+        (raw, or altered) many times. What the app does with them is recorded on a new
+        FakeAction in `actions`."""
+        repeat = FakeAction(
+            kind=action.kind,
+            label=f"{action.label} (again)",
+            user=action.user,
+            payload={},
+            channel=action.channel,
+            source=action.source,
+        )
+        repeat.channel_id = action.channel_id
+        payload = copy.deepcopy(action.payload)
+        if "trigger_id" in payload:
+            payload["trigger_id"] = self._new_trigger(repeat)
+        if "response_url" in payload:
+            source = action.source if isinstance(action.source, FakeMessage) else None
+            payload["response_url"] = repeat.response_url = self.responses.issue(repeat, source)
+        repeat.payload = payload
+        self.actions.append(repeat)
+        return payload
+
     async def click(
         self,
         user: FakeUser,

@@ -22,7 +22,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from callbot.errors import UserError
-from callbot.safety import member_text
+from callbot.numbers import ascii_digits
+from callbot.safety import as_typed, member_text
 
 Kind = Literal["once", "daily", "weekdays", "weekly", "cron"]
 
@@ -36,8 +37,10 @@ USAGE = (
     "“cron 0 18 * * 1-5”. Times are in the community's time zone."
 )
 
-_TIME = re.compile(r"^(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# Digits are read as ASCII (`callbot.numbers.ascii_digits` comes first).
+_TIME = re.compile(r"^(?:at\s+)?([0-9]{1,2})(?::([0-9]{2}))?\s*(am|pm)?$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_NUMBER = re.compile(r"[0-9]{1,2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,7 @@ def _weekday_names(field: str) -> str:
     days: list[int] = []
     for part in field.split(","):
         first, _, last = part.partition("-")
-        if not first.isdigit() or (last and not last.isdigit()):
+        if not _NUMBER.fullmatch(first) or (last and not _NUMBER.fullmatch(last)):
             return field  # names, "*" or steps: APScheduler reads those the crontab way
         start, end = int(first), int(last or first)
         if not 0 <= start <= end <= 7:
@@ -174,8 +177,8 @@ def from_stored(stored: str) -> Schedule:
 
 def time_of_day(text: str, hint: str = USAGE) -> time:
     """ "18:00", "6pm", "9:30am", "at 18" as a time; a UserError ending with `hint` if not."""
-    found = _TIME.match(text.strip().lower())
-    wrong = UserError(f"“{member_text(text, 40)}” is not a time of day. {hint}")
+    found = _TIME.match(ascii_digits(text.strip().lower()))
+    wrong = UserError(f"“{as_typed(text, 40)}” is not a time of day. {hint}")
     if found is None:
         raise wrong
     hour, minute = int(found[1]), int(found[2] or 0)
@@ -231,7 +234,7 @@ def _parse(words: list[str], zone: ZoneInfo, now: datetime) -> Schedule:
         try:
             day = date(int(found[1]), int(found[2]), int(found[3]))
         except ValueError:
-            raise UserError(f"“{member_text(head, 20)}” is not a date. {USAGE}") from None
+            raise UserError(f"“{as_typed(head, 20)}” is not a date. {USAGE}") from None
         return Schedule("once", at=time_of_day(rest), day=day)
     raise UserError(USAGE)
 
@@ -242,12 +245,15 @@ def parse_schedule(text: str, zone: ZoneInfo, now: datetime) -> Schedule:
     Refused: a one-time alert in the past, a cron expression that is not one, and anything
     that would post more often than once an hour.
     """
-    words = text.strip().lower().replace(",", " ").split()
+    words = ascii_digits(text.strip().lower()).replace(",", " ").split()
     schedule = _parse(words, zone, now)
     try:
         upcoming = schedule.next_runs(zone, now, GAP_SAMPLES)
     except ValueError as exc:  # CronTrigger.from_crontab refuses a bad expression
-        raise UserError(f"That cron expression does not read: {exc}. {USAGE}") from None
+        # The library's message quotes what the organizer typed: shown, never as markup.
+        raise UserError(
+            f"That cron expression does not read: {member_text(str(exc), 200)}. {USAGE}"
+        ) from None
     if not upcoming:
         raise UserError("That time has already passed. Pick a time in the future.")
     gaps = [later - earlier for earlier, later in pairwise(upcoming)]
@@ -282,6 +288,6 @@ def schedule_suggestions(typed: str) -> list[str]:
         return list(WHEN_EXAMPLES)
     needle = text.casefold()
     found = [text, *(example for example in WHEN_EXAMPLES if needle in example)]
-    if len(found) == 1 and text[0].isdigit():
+    if len(found) == 1 and ascii_digits(text[0]) in "0123456789":
         found += [f"{repeat} {text}" for repeat in WHEN_REPEATS]
     return list(dict.fromkeys(found))

@@ -25,6 +25,7 @@ from callbot.db.models import (
     DeliveryStatus,
 )
 from callbot.errors import UserError, problem
+from callbot.numbers import whole_number
 from callbot.replies import Action, Actor, Choice, Fact, Picker, Reply, Style, Tone, component_id
 from callbot.safety import member_text
 from callbot.services.calling import campaign_picker
@@ -149,6 +150,9 @@ async def _active_alerts(session: AsyncSession, community: Community, limit: int
     )
 
 
+ALERT_ID_MAX = 2**31 - 1  # the id column's range: a larger number names no alert
+
+
 def _alert_label(core: Core, alert: Alert) -> str:
     entry = core.campaigns.by_id(alert.campaign_id)
     return f"#{alert.id} {entry.spec.title if entry else 'campaign gone'}"[:100]
@@ -157,11 +161,12 @@ def _alert_label(core: Core, alert: Alert) -> str:
 async def _own_alert(
     session: AsyncSession, community: Community, alert_id: str, *statuses: AlertStatus
 ) -> Alert | None:
-    if not alert_id.isdigit():
+    number = whole_number(alert_id)
+    if number is None or number > ALERT_ID_MAX:
         return None
     return await session.scalar(
         select(Alert).where(
-            Alert.id == int(alert_id),
+            Alert.id == number,
             Alert.community_id == community.id,  # never another community's alert
             Alert.status.in_([status.value for status in statuses]),
         )

@@ -11,11 +11,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbot.campaigns.loader import LoadedCampaign
@@ -72,7 +74,7 @@ def _row_values(item: LoadedCampaign, now: datetime) -> dict[str, Any]:
         "title": spec.title,
         "content_hash": item.content_hash,
         "definition": spec.model_dump(mode="json"),
-        "source_path": str(item.path)[:500],
+        "source_path": stored_path(item.path),
         "active": spec.active,
         "goal": spec.goal,
         "starts_at": spec.starts,
@@ -85,8 +87,14 @@ def _needs_update(row: Campaign, item: LoadedCampaign) -> bool:
     return (
         row.content_hash != item.content_hash
         or row.active != item.spec.active  # a file that came back after it had disappeared
-        or row.source_path != str(item.path)[:500]
+        or row.source_path != stored_path(item.path)
     )
+
+
+def stored_path(path: Path) -> str:
+    """A file's path as the database keeps it: text (undecodable bytes of its name escaped),
+    at most the column's 500 characters."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")[:500]
 
 
 async def _insert_new(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -125,16 +133,29 @@ async def sync_campaigns(
         raise ValueError(f"campaign slugs loaded twice: {', '.join(repeated)}")
     now = datetime.now(UTC)
     rows = {row.slug: row for row in (await session.scalars(select(Campaign))).all()}
+    stored: list[LoadedCampaign] = []
     for item in loaded:
         row = rows.get(item.spec.slug)
-        if row is None:
-            await _insert_new(session, {"slug": item.spec.slug, **_row_values(item, now)})
-            log.info("campaign %s added from %s", item.spec.slug, item.path)
-        elif _needs_update(row, item):
-            for name, value in _row_values(item, now).items():
-                setattr(row, name, value)
-            log.info("campaign %s updated from %s", item.spec.slug, item.path)
-    present = set(slugs)
+        try:
+            # Each file in a savepoint of its own: should the database refuse one that passed
+            # every check (it must not: the checks hold what the database cannot store), that
+            # file is skipped and the bot still starts.
+            async with session.begin_nested():
+                if row is None:
+                    await _insert_new(session, {"slug": item.spec.slug, **_row_values(item, now)})
+                    log.info("campaign %s added from %s", item.spec.slug, item.path)
+                elif _needs_update(row, item):
+                    for name, value in _row_values(item, now).items():
+                        setattr(row, name, value)
+                    await session.flush()
+                    log.info("campaign %s updated from %s", item.spec.slug, item.path)
+        except SQLAlchemyError as exc:
+            log.warning("campaign file skipped: %s: the database refused it: %s", item.path, exc)
+            if row is not None:
+                await session.refresh(row)
+            continue
+        stored.append(item)
+    present = set(slugs)  # a refused file's campaign keeps what was stored before
     for slug, row in rows.items():
         if slug not in present and row.active:
             row.active = False
@@ -142,7 +163,7 @@ async def sync_campaigns(
             log.info("campaign %s has no file any more; marked inactive", slug)
     await session.flush()
 
-    fresh = {item.spec.slug: item.spec for item in loaded}
+    fresh = {item.spec.slug: item.spec for item in stored}
     entries: list[CatalogEntry] = []
     for row in (await session.scalars(select(Campaign).order_by(Campaign.id))).all():
         spec = fresh[row.slug] if row.slug in fresh else _stored_spec(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,8 @@ def check_campaigns(path: Path) -> LoadResult:
         return _load_folder(path)
     if path.is_file():
         return _load_files([path])
+    if path.exists():  # a device, a pipe, a socket
+        return LoadResult([], [Problem(path, None, "file", "is not a regular file or folder")])
     return LoadResult([], [Problem(path, None, "file", "no such file or folder")])
 
 
@@ -134,13 +137,20 @@ class _Rejected(Exception):
 
 def _read_mapping(path: Path) -> tuple[bytes, str, yaml.MappingNode]:
     """The file's bytes, its text and its YAML node tree; `_Rejected` if any step fails."""
+    # The size is checked before anything is read, and no more than the limit is ever read
+    # (a file may grow meanwhile): a stray 2 GB dump costs no memory.
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            with path.open("rb") as file:
+                raw = file.read(MAX_FILE_BYTES + 1)
+            size = len(raw)
     except OSError as exc:
         raise _Rejected(Problem(path, None, "file", f"cannot be read: {exc.strerror}")) from None
-    if len(raw) > MAX_FILE_BYTES:
-        size, limit = len(raw) // 1024, MAX_FILE_BYTES // 1024
-        message = f"is {size} KB; a campaign file is at most {limit} KB"
+    if size > MAX_FILE_BYTES:
+        message = (
+            f"is {_kilobytes(size)} KB; a campaign file is at most {MAX_FILE_BYTES // 1024} KB"
+        )
         raise _Rejected(Problem(path, None, "file", message))
     try:
         text = raw.decode("utf-8-sig")
@@ -150,6 +160,10 @@ def _read_mapping(path: Path) -> tuple[bytes, str, yaml.MappingNode]:
         raise _Rejected(Problem(path, line, "file", message)) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML gives its offset
+        line = text[: exc.position].count("\n") + 1
+        message = f"holds the control character U+{exc.character:04X}, which YAML does not allow; remove it"
+        raise _Rejected(Problem(path, line, "file", message)) from None
     except yaml.YAMLError as exc:
         raise _Rejected(_yaml_problem(path, exc)) from None
     except RecursionError:
@@ -161,6 +175,43 @@ def _read_mapping(path: Path) -> tuple[bytes, str, yaml.MappingNode]:
         message = f"must be a mapping of fields (slug: ..., title: ...), not {kind}"
         raise _Rejected(Problem(path, _line(root), "file", message))
     return raw, text, root
+
+
+def _kilobytes(size: int) -> str:
+    return f"{size // 1024:,}"
+
+
+def _unstorable_texts(
+    path: Path, root: yaml.Node, value: Any, loc: tuple[int | str, ...], visited: set[int]
+) -> Iterator[Problem]:
+    """Texts holding a character no campaign means and the database cannot store (NUL,
+    other control characters but tab and newline, a lone surrogate), as YAML escapes such as
+    "\\0" or "\\e" make them."""
+    if isinstance(value, dict | list):
+        # Aliases share one object many times over ("billion laughs"): visit each once.
+        if id(value) in visited:
+            return
+        visited.add(id(value))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unstorable_texts(path, root, item, (*loc, str(key)), visited)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unstorable_texts(path, root, item, (*loc, index), visited)
+    elif isinstance(value, str):
+        found = _UNWANTED.search(value)
+        if found is not None:
+            node, key_node = _find_node(root, loc)
+            message = (
+                f"holds the character U+{ord(found.group()):04X}, which a campaign cannot "
+                "hold; remove it"
+            )
+            yield Problem(path, _line(key_node or node), _field_name(loc), message)
+
+
+_KEY_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:merge")
+# C0 controls but tab and newline, DEL, C1 controls and lone surrogates.
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _load_file(path: Path) -> tuple[LoadedCampaign | None, list[Problem], int | None]:
@@ -177,6 +228,9 @@ def _load_file(path: Path) -> tuple[LoadedCampaign | None, list[Problem], int | 
     except (ValueError, OverflowError):
         # PyYAML raises a bare ValueError for values such as the date 2025-02-30.
         return None, [*problems, *_unreadable_values(path, root, "", set())], None
+    problems += _unstorable_texts(path, root, data, (), set())
+    if problems:
+        return None, problems, None
     try:
         spec = CampaignSpec.model_validate(data)
     except ValidationError as exc:
@@ -216,6 +270,8 @@ def _duplicate_keys(
         for key, value in node.value:
             name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
             field = f"{prefix}.{name}" if prefix else name
+            if isinstance(key, yaml.ScalarNode) and key.tag not in _KEY_TAGS:
+                yield Problem(path, _line(key), field, "is not a field name (write it as a word)")
             if isinstance(key, yaml.ScalarNode) and name in seen:
                 yield Problem(path, _line(key), field, "appears twice; keep one")
             seen.add(name)

@@ -68,17 +68,24 @@ from pydantic import (
 from callbot.campaigns.script import (
     split_chamber_sections,
     suggest_placeholder,
+    unbalanced_placeholders,
     unknown_placeholders,
 )
 from callbot.campaigns.states import STATE_NAMES
+from callbot.numbers import ascii_digits
 
 Chamber = Literal["house", "senate", "custom"]
 DEFAULT_ORDER: tuple[Chamber, ...] = ("house", "senate", "custom")
 MAX_SCRIPT_LENGTH = 3000  # Slack shows at most 3000 characters in one text block
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_PHONE = re.compile(r"(?:\+?1[\s.-]*)?\(?(\d{3})\)?[\s.-]*(\d{3})[\s.-]*(\d{4})")
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Digits are read as ASCII (`callbot.numbers.ascii_digits` comes first), so a number written
+# in another script's digits reaches callers as 202-224-3121, and "² " is no digit.
+_PHONE = re.compile(r"(?:\+?1[\s.-]*)?\(?([0-9]{3})\)?[\s.-]*([0-9]{3})[\s.-]*([0-9]{4})", re.ASCII)
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# What the database holds: an INTEGER column, and no NUL or lone surrogate in any text.
+DB_INT_MAX = 2**31 - 1
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class UnknownPlaceholders(ValueError):
@@ -90,6 +97,14 @@ class UnknownPlaceholders(ValueError):
 
 
 def unknown_placeholder_message(token: str) -> str:
+    if token.startswith("{") and not token.endswith("}"):
+        return f"the placeholder {token} is not closed: write {token}}} (or remove the {{)"
+    if token.startswith("[") and not token.endswith("]"):
+        return f"the placeholder {token} is not closed: write {token}] (or remove the [)"
+    if token.endswith("}") and not token.startswith("{"):
+        return f"{token} closes a placeholder that was never opened: write {{{token}"
+    if token.endswith("]") and not token.startswith("["):
+        return f"{token} closes a placeholder that was never opened: write [{token}"
     suggestion = suggest_placeholder(token)
     if suggestion:
         return f"unknown placeholder {token} (did you mean {suggestion}?)"
@@ -110,7 +125,7 @@ def _slug_check(limit: int) -> AfterValidator:
 
 def normalize_phone(value: str) -> str:
     """A US phone number in any usual spelling as NNN-NNN-NNNN; ValueError otherwise."""
-    match = _PHONE.fullmatch(value.strip())
+    match = _PHONE.fullmatch(ascii_digits(value.strip()))
     if match is None or match.group(1)[0] in "01" or match.group(2)[0] in "01":
         raise ValueError(f"{value!r} is not a US phone number like 202-224-3121")
     return "-".join(match.groups())
@@ -140,7 +155,7 @@ def _state(value: str) -> str:
 
 
 def _script_text(value: str) -> str:
-    unknown = unknown_placeholders(value)
+    unknown = unknown_placeholders(value) + unbalanced_placeholders(value)
     if unknown:
         raise UnknownPlaceholders(unknown)
     return value
@@ -246,7 +261,7 @@ class Script(_Model):
     @classmethod
     def _from_text(cls, data: Any) -> Any:
         if isinstance(data, str):
-            unknown = unknown_placeholders(data)
+            unknown = unknown_placeholders(data) + unbalanced_placeholders(data)
             if unknown:
                 raise UnknownPlaceholders(unknown)
             return split_chamber_sections(data)
@@ -280,6 +295,11 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Campaign dates: wide enough for any campaign, narrow enough for every database and for the
+# scheduler's date arithmetic (a year 9999 "ends" would overflow it).
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
 class CampaignSpec(_Model):
     """One validated campaign file. See the module docstring for the format."""
 
@@ -291,7 +311,7 @@ class CampaignSpec(_Model):
     targets: Targets
     script: Script
     fallback_phone: Phone | None = None
-    goal: Annotated[StrictInt, Field(gt=0)] | None = None
+    goal: Annotated[StrictInt, Field(gt=0, le=DB_INT_MAX)] | None = None
     starts: datetime | None = None
     ends: datetime | None = None
     active: StrictBool = True
@@ -323,9 +343,11 @@ class CampaignSpec(_Model):
     def _date_or_datetime(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None or isinstance(value, datetime):
             return value
-        if isinstance(value, str) and _DATE_ONLY.fullmatch(value.strip()):
+        if isinstance(value, str):
+            value = ascii_digits(value.strip())
+        if isinstance(value, str) and _DATE_ONLY.fullmatch(value):
             try:
-                value = date.fromisoformat(value.strip())
+                value = date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"{value!r} is not a real date") from None
         if isinstance(value, date):
@@ -343,7 +365,12 @@ class CampaignSpec(_Model):
     def _utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         if value is None:
             return None
-        value = _as_utc(value)
+        try:
+            value = _as_utc(value)
+        except OverflowError:  # an offset that moves year 1 or 9999 out of the calendar
+            value = datetime.min.replace(tzinfo=UTC)
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"must be a date in the years {FIRST_YEAR} to {LAST_YEAR}")
         starts = info.data.get("starts")
         if info.field_name == "ends" and isinstance(starts, datetime) and value < starts:
             raise ValueError(f"is before starts ({starts:%Y-%m-%d %H:%M} UTC)")

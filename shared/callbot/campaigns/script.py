@@ -108,7 +108,8 @@ PLACEHOLDERS: frozenset[str] = frozenset(
 _TOKEN = re.compile(r"\[(?P<bracket>[^\[\]\n]{1,40})\](?!\()|\{(?P<brace>[^{}\n]{1,40})\}")
 # Text that looks like a placeholder but is none of ours: an identifier in braces, or capital
 # letters in brackets ("[YOUR CITY]"). Lowercase bracketed prose and "[H.R. 1]" are left alone.
-_BRACE_LIKE = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_]*\s*")
+# ("{caller_name.__class__}" and "{0}" are format-string tricks: unknown placeholders too.)
+_BRACE_LIKE = re.compile(r"\s*[A-Za-z_]\w*\s*|[A-Za-z_]\w*[.!:\[(][^{}]*|\s*[0-9]+\s*")
 _BRACKET_LIKE = re.compile(r"\s*[A-Z][A-Z ,/'’-]+\s*")
 
 
@@ -139,6 +140,39 @@ def unknown_placeholders(template: str) -> list[str]:
         if looks_like and match.group(0) not in found:
             found.append(match.group(0))
     return found
+
+
+# A placeholder begun and never finished on its line ("{caller_name and ...", "[NAME and ..."),
+# or finished and never begun ("caller_name}"): shown to callers as it is, so it is an error.
+_OPEN_BRACE = re.compile(r"\{\s*[A-Za-z_][A-Za-z0-9_]*")
+_OPEN_BRACKET = re.compile(r"\[\s*[A-Z]{2,}(?:[ /][A-Z]{2,})*\b")
+_CLOSE_BRACE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\s*\}")
+_CLOSE_BRACKET = re.compile(r"\b[A-Z]{2,}\s*\]")
+
+
+def unbalanced_placeholders(template: str) -> list[str]:
+    """Placeholders in `template` missing their closing (or opening) brace or bracket, as
+    written ("{caller_name", "NAME]"), once each."""
+    found: list[str] = []
+    for line in template.splitlines():
+        # Blank out the complete tokens (and Markdown links): what is left is unbalanced.
+        rest = _TOKEN.sub(lambda m: " " * len(m.group(0)), _LINK.sub(_blank, line))
+        for pattern, closer in ((_OPEN_BRACE, "}"), (_OPEN_BRACKET, "]")):
+            for match in pattern.finditer(rest):
+                if closer not in rest[match.end() :]:
+                    found.append(match.group(0).strip())
+        for pattern, opener in ((_CLOSE_BRACE, "{"), (_CLOSE_BRACKET, "[")):
+            for match in pattern.finditer(rest):
+                if opener not in rest[: match.start()]:
+                    found.append(match.group(0).strip())
+    return list(dict.fromkeys(found))
+
+
+_LINK = re.compile(r"\[[^\[\]\n]*\]\([^)\s]*\)")
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def suggest_placeholder(token: str) -> str | None:

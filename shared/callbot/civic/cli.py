@@ -22,6 +22,7 @@ from callbot.civic.errors import DataInvalid, DataMissing, InvalidZip
 from callbot.civic.report import report_lines, report_table, zip_report
 from callbot.civic.update import DownloadError, import_from_dir, update_from_urls
 from callbot.config import Settings
+from callbot.printable import unwrapped
 
 
 def register(commands: Any) -> None:
@@ -55,7 +56,7 @@ def _progress() -> Progress:
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
-        console=Console(stderr=True),
+        console=Console(file=unwrapped(sys.stderr)),
         disable=not sys.stderr.isatty(),
     )
 
@@ -75,7 +76,10 @@ def run_update(args: argparse.Namespace, settings: Settings) -> int:
     except (DataInvalid, DataMissing, DownloadError) as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(f"could not write the congress data to {folder}: {exc.strerror or exc}")
+        return _fail(
+            f"CALLBOT_DATA_DIR: could not write the congress data to {folder}: "
+            f"{exc.strerror or exc}"
+        )
     print(f"Loaded {directory.summary}.")
     vacant = directory.vacant_seats
     if vacant:
@@ -96,7 +100,7 @@ def run_lookup(args: argparse.Namespace, settings: Settings) -> int:
     if not sys.stdout.isatty():
         print("\n".join(report_lines(report)))
         return 0
-    console = Console()
+    console = Console(file=unwrapped(sys.stdout))
     for note in report.notes:
         console.print(Text(note, style="yellow"))
     console.print(report_table(report))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from callbot.civic.errors import InvalidZip
-from callbot.safety import member_text
+from callbot.numbers import ascii_digits
+from callbot.safety import as_typed
 
 # DC and the territories: one non-voting member each (district 0) and no senators.
 NON_STATES = frozenset({"DC", "PR", "GU", "VI", "AS", "MP"})
@@ -130,19 +131,23 @@ def state_for_zip_prefix(zip5: str) -> tuple[str, ...]:
 
 
 def parse_zip(text: str) -> str:
-    """The 5-digit ZIP in what a member typed ("12345", " 12345-6789 ", "123456789").
+    """The 5-digit ZIP in what a member typed ("12345", " 12345-6789 ", "123456789", in the
+    digits of any script: see `callbot.numbers`).
 
     Raises InvalidZip with a sentence for the member when it is not a ZIP code.
     """
-    cleaned = text.strip()
+    cleaned = ascii_digits(text.strip())
     if not cleaned:
         raise InvalidZip("Please enter a ZIP code: 5 digits, like 20001.", text)
     shape = _ZIP_SHAPE.fullmatch(cleaned)
     if shape is None:
-        raise InvalidZip(
-            f"“{member_text(cleaned, 12)}” is not a ZIP code: enter 5 digits, like 20001.", text
-        )
+        raise InvalidZip(not_a_zip_message(text), text)
     return shape.group(1)
+
+
+def not_a_zip_message(text: str) -> str:
+    """Why what a member typed is not a ZIP code, quoting it as typed."""
+    return f"“{as_typed(text, 20)}” is not a ZIP code: enter 5 digits, like 20001."
 
 
 def unassigned_zip_message(zip5: str) -> str:

@@ -6,8 +6,7 @@ import argparse
 from typing import Any
 
 from callbot.config import Settings
-from callbot.db.engine import create_engine
-from callbot.db.migrate import upgrade
+from callbot.db.opening import open_database
 
 
 def register(commands: Any) -> None:
@@ -18,10 +17,7 @@ def register(commands: Any) -> None:
 
 
 async def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine(settings.resolved_database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+    engine = await open_database(settings)
+    await engine.dispose()
     print(f"Database is up to date ({engine.url.render_as_string(hide_password=True)}).")
     return 0

@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# Seconds one connection attempt may take (asyncpg's own default is 60): an address that
+# never answers fails start-up quickly, and a pool waits no longer for a dead server.
+CONNECT_TIMEOUT = 10.0
 
 
 def async_url(url: str | URL) -> URL:
@@ -53,6 +56,7 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("poolclass", NullPool)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
     engine = create_async_engine(target, **kwargs)
     if target.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)

@@ -8,11 +8,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callbot.civic import InvalidZip, ZipMatch, state_for_zip_prefix
+from callbot.civic.zipcodes import parse_zip
 from callbot.core import Core
 from callbot.db.models import CallOutcome, Member, Pledge
 from callbot.errors import UserError, problem
 from callbot.replies import Action, Actor, Fact, Form, FormField, Reply, Style, Tone, component_id
-from callbot.safety import clean_text, member_text
+from callbot.safety import as_typed, clean_text, member_text
 from callbot.services.common import ensure_member_of, find_member_of
 
 NAME_MAX = 50
@@ -31,14 +32,12 @@ def clean_name(raw: str) -> str:
 def match_zip(core: Core, raw: str) -> ZipMatch:
     """Check a ZIP against the congress data, or at least its prefix when no data is loaded."""
     text = raw.strip()
-    if core.directory is not None:
-        try:
+    try:
+        if core.directory is not None:
             return core.directory.lookup_zip(text)
-        except InvalidZip as exc:
-            raise UserError(str(exc)) from None
-    digits = text.split("-")[0].strip()
-    if len(digits) != 5 or not digits.isdigit():
-        raise UserError(f"“{member_text(text, 12)}” is not a ZIP code: enter 5 digits, like 20001.")
+        digits = parse_zip(text)
+    except InvalidZip as exc:
+        raise UserError(str(exc)) from None
     states = state_for_zip_prefix(digits)
     if not states:
         raise UserError(f"{digits} is not a ZIP code in use. Please check it and try again.")
@@ -277,5 +276,5 @@ async def choose_district(session: AsyncSession, core: Core, member: Member, lab
             await session.flush()
             return
     raise UserError(
-        f"{member_text(label, 10)} is not one of the districts for ZIP {member.zip_code}."
+        f"“{as_typed(label, 10)}” is not one of the districts for ZIP {member.zip_code}."
     )
